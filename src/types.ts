@@ -140,4 +140,6 @@ export interface Anomaly {
   offset?: number;
   /** "truncated" when the capture cut the layer off, "malformed" when the sender got it wrong. */
   cause?: 'truncated' | 'malformed' | 'limit' | 'internal';
+  /** Capture time of the frame, stamped by the analysis when the frame is known. */
+  time?: Timestamp;
 }

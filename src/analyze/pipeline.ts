@@ -1,0 +1,173 @@
+// The analysis pipeline: frames → decoder → (IKE parse, decrypt, exchange
+// pairing, tracker events) and (ESP/AH, ICMP errors → SA tracker) → result.
+// Files and live capture feed the same Analysis; only the source differs.
+
+import { openCaptures } from '../capture/index.js';
+import type { CaptureInfo, CaptureSource } from '../capture/types.js';
+import { Decoder } from '../decode/decoder.js';
+import type { PacketSink } from '../decode/types.js';
+import type { KeySet } from '../keys/index.js';
+import type { Finding } from '../sa/findings.js';
+import { SaTracker, type TrackerOptions } from '../sa/tracker.js';
+import type { AhPacket, Anomaly, CapturedFrame, EspPacket, FrameNumber, IcmpError, IkeDatagram, NatKeepalive } from '../types.js';
+import { IkeStage } from './ike-stage.js';
+import type { AnalysisCounts, AnalysisResult } from './result.js';
+import type { IkeMessage } from '../ike/types.js';
+
+export interface AnalyzeOptions {
+  keys: KeySet | null;
+  transientWindowSeconds: number;
+  /** Keep every IKE message for the report (off for long live captures). */
+  keepIkeMessages: boolean;
+  /** Anomalies kept in full; later ones are only counted. */
+  maxAnomalies: number;
+  onFinding?: TrackerOptions['onFinding'];
+  /** Live capture: findings carry only the frames added since they were last reported (see TrackerOptions.streaming). */
+  streaming?: boolean;
+  onIkeMessage?: (msg: IkeMessage) => void;
+  onAnomaly?: (anomaly: Anomaly) => void;
+}
+
+export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
+  keys: null,
+  transientWindowSeconds: 2,
+  keepIkeMessages: true,
+  maxAnomalies: 10_000,
+};
+
+/** One analysis over a stream of frames in capture order. */
+export class Analysis implements PacketSink {
+  private readonly options: AnalyzeOptions;
+  private readonly decoder: Decoder;
+  readonly tracker: SaTracker;
+  private readonly ikeStage: IkeStage;
+  private readonly anomalies: Anomaly[] = [];
+  private anomaliesDropped = 0;
+  private current: CapturedFrame | null = null;
+  readonly counts: AnalysisCounts = {
+    frames: 0,
+    espPackets: 0,
+    ahPackets: 0,
+    ikeMessages: 0,
+    ikeDecrypted: 0,
+    ikeUndecryptable: 0,
+    keepalives: 0,
+    icmpErrors: 0,
+    notDecoded: {},
+    anomalies: 0,
+  };
+
+  constructor(options: Partial<AnalyzeOptions> = {}) {
+    this.options = { ...DEFAULT_ANALYZE_OPTIONS, ...options };
+    this.tracker = new SaTracker({
+      transientWindowSeconds: this.options.transientWindowSeconds,
+      streaming: this.options.streaming ?? false,
+      ...(this.options.onFinding ? { onFinding: this.options.onFinding } : {}),
+    });
+    this.decoder = new Decoder(this);
+    this.ikeStage = new IkeStage(this.options.keys, this.tracker, {
+      keepMessages: this.options.keepIkeMessages,
+      onMessage: this.options.onIkeMessage,
+      onAnomaly: (a) => this.anomaly(a),
+    });
+  }
+
+  /** Feeds one frame. */
+  frame(frame: CapturedFrame): void {
+    this.counts.frames += 1;
+    this.current = frame;
+    this.decoder.decode(frame);
+  }
+
+  esp(packet: EspPacket): void {
+    this.counts.espPackets += 1;
+    this.tracker.packet(packet);
+  }
+
+  ah(packet: AhPacket): void {
+    this.counts.ahPackets += 1;
+    this.tracker.packet(packet);
+  }
+
+  ike(datagram: IkeDatagram): void {
+    this.counts.ikeMessages += 1;
+    try {
+      this.ikeStage.datagram(datagram);
+    } catch (error) {
+      // The backstop: a bug in the IKE stages must not end the analysis; it is recorded with its frame.
+      this.anomaly({ input: datagram.ref.input, frame: datagram.ref.frame, layer: 'ike', reason: `internal error: ${(error as Error).message}`, cause: 'internal' });
+    }
+  }
+
+  keepalive(_packet: NatKeepalive): void {
+    this.counts.keepalives += 1;
+  }
+
+  icmpError(packet: IcmpError): void {
+    this.counts.icmpErrors += 1;
+    this.tracker.icmpError(packet);
+  }
+
+  anomaly(anomaly: Anomaly): void {
+    this.counts.anomalies += 1;
+    if (!anomaly.time && this.current && this.current.input === anomaly.input && this.current.frame === anomaly.frame) anomaly.time = this.current.time;
+    if (this.anomalies.length < this.options.maxAnomalies) this.anomalies.push(anomaly);
+    else this.anomaliesDropped += 1;
+    this.options.onAnomaly?.(anomaly);
+  }
+
+  notDecoded(_frame: CapturedFrame, reason: string): void {
+    this.counts.notDecoded[reason] = (this.counts.notDecoded[reason] ?? 0) + 1;
+  }
+
+  /** Records the problems of capture file `input` itself (a cut last record, a bad block). */
+  captureProblems(source: CaptureSource, input: number): void {
+    for (const p of source.problems) {
+      this.anomaly({ input, frame: p.frame as FrameNumber, layer: p.layer, reason: p.reason, cause: p.cause, ...(p.offset !== undefined ? { offset: p.offset } : {}) });
+    }
+  }
+
+  /** Ends the input: flushes reassembly, closes outages, builds the result. */
+  finish(inputs: CaptureInfo[], sources: CaptureSource[] = []): AnalysisResult {
+    sources.forEach((s, i) => this.captureProblems(s, i));
+    this.decoder.flush();
+    const ike = this.ikeStage.finish();
+    this.counts.ikeDecrypted = ike.decrypted;
+    this.counts.ikeUndecryptable = ike.undecryptable;
+    const tracked = this.tracker.finish();
+    return {
+      inputs,
+      counts: this.counts,
+      ikeSas: ike.ikeSas,
+      ikeDatagrams: ike.rows,
+      childSas: tracked.childSas,
+      tunnels: tracked.tunnels,
+      findings: tracked.findings,
+      ikeMessages: ike.messages,
+      anomalies: this.anomalies,
+      anomaliesDropped: this.anomaliesDropped,
+      keys: this.options.keys ? { loaded: this.options.keys.loaded.map((l) => l.path), skipped: this.options.keys.skipped.map((s) => ({ path: s.path, reason: s.reason })) } : null,
+    };
+  }
+}
+
+/** Reads capture files (merged by timestamp) and analyses them. */
+export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
+  const merged = await openCaptures(paths);
+  const analysis = new Analysis(options);
+  try {
+    for (;;) {
+      const batch = await merged.next();
+      if (batch === null) break;
+      for (let i = 0; i < batch.length; i++) analysis.frame(batch[i]!);
+    }
+  } finally {
+    await merged.close();
+  }
+  return analysis.finish(
+    merged.inputs.map((s) => s.info),
+    merged.inputs,
+  );
+}
+
+export type { Finding };

@@ -1,0 +1,93 @@
+// `spitrace analyze`: read captures (and keys), print the report.
+
+import { CaptureFormatError } from '../capture/index.js';
+import { analyzeFiles } from '../analyze/pipeline.js';
+import { KeyFileError, loadKeys, type KeySet } from '../keys/index.js';
+import { type Lang, ui } from '../report/i18n.js';
+import { buildReport } from '../report/json.js';
+import { renderNdjson } from '../report/ndjson.js';
+import { renderText } from '../report/text.js';
+import { renderIkeMessage } from '../report/ike-tree.js';
+import { writeEvidence } from '../report/evidence.js';
+import type { Io } from './io.js';
+
+export interface AnalyzeCommandOptions {
+  keys: string[];
+  json?: boolean;
+  ndjson?: boolean;
+  ike?: boolean;
+  transientWindow: number;
+  evidence?: string;
+  maxFrames: number;
+  timeline?: boolean;
+  lang: Lang;
+}
+
+/** Loads key files, or returns the exit status 2 after printing why they could not be read. */
+export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promise<KeySet | null | number> {
+  if (paths.length === 0) return null;
+  try {
+    const keys = await loadKeys(paths);
+    for (const s of keys.skipped) io.err.write(`spitrace: skipped ${s.path}: ${s.reason}\n`);
+    return keys;
+  } catch (error) {
+    if (error instanceof KeyFileError) {
+      io.err.write(ui(lang, 'keyError', { message: error.message }) + '\n');
+      return 2;
+    }
+    const e = error as NodeJS.ErrnoException;
+    io.err.write(ui(lang, 'unreadable', { path: e.path ?? paths.join(', '), reason: e.code ?? e.message }) + '\n');
+    return 2;
+  }
+}
+
+export async function runAnalyze(captures: string[], options: AnalyzeCommandOptions, io: Io): Promise<number> {
+  const lang = options.lang;
+  const keys = await loadKeyOption(options.keys, lang, io);
+  if (typeof keys === 'number') return keys;
+
+  let result;
+  try {
+    result = await analyzeFiles(captures, { keys, transientWindowSeconds: options.transientWindow });
+  } catch (error) {
+    if (error instanceof CaptureFormatError) {
+      io.err.write(ui(lang, 'notCapture', { path: error.path, found: error.found }) + '\n');
+      return 2;
+    }
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EIO') {
+      io.err.write(ui(lang, 'unreadable', { path: e.path ?? captures.join(', '), reason: e.code === 'ENOENT' ? 'no such file' : e.code }) + '\n');
+      return 2;
+    }
+    if (e instanceof Error && /standard input/.test(e.message)) {
+      io.err.write(`spitrace: ${e.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  if (options.timeline) {
+    const { runTimeline } = await import('../tui/timeline.js');
+    await runTimeline(result, lang);
+  } else if (options.json) {
+    io.out.write(JSON.stringify(buildReport(result, lang), null, 2) + '\n');
+  } else if (options.ndjson) {
+    io.out.write(renderNdjson(result, lang));
+  } else {
+    io.out.write(renderText(result, { lang, maxFrames: options.maxFrames, multipleInputs: result.inputs.length > 1 }));
+    if (options.ike) {
+      io.out.write('\nIKE:\n');
+      for (const m of result.ikeMessages) io.out.write(renderIkeMessage(m).join('\n') + '\n');
+    }
+  }
+
+  if (options.evidence) {
+    if (captures.includes('-')) {
+      io.err.write('spitrace: --evidence needs capture files; standard input cannot be read twice\n');
+      return 2;
+    }
+    const written = await writeEvidence(captures, result, options.evidence);
+    io.err.write(`spitrace: wrote ${written} frame(s) to ${options.evidence}\n`);
+  }
+  return result.findings.some((f) => f.severity === 'error') ? 1 : 0;
+}

@@ -1,0 +1,92 @@
+// Language selection for user-facing text. English is the default; Japanese
+// is chosen by --lang ja or by a ja locale in LC_ALL, LC_MESSAGES or LANG.
+
+export type Lang = 'en' | 'ja';
+
+/** Picks the language from an explicit option, else from the POSIX locale variables in their order of precedence. */
+export function detectLang(option: string | undefined, env: NodeJS.ProcessEnv = process.env): Lang {
+  if (option) return option.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+  const locale = env.LC_ALL || env.LC_MESSAGES || env.LANG || '';
+  return locale.toLowerCase().startsWith('ja') ? 'ja' : 'en';
+}
+
+/** Fills {name} placeholders. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+/** Text of the reports and the command line that is not tied to one finding kind. */
+export const UI = {
+  en: {
+    verdictNone: 'No SA desync found: {tunnels} tunnel(s), {sas} SA(s), {esp} ESP and {ah} AH packets, {ike} IKE messages.',
+    verdictNoneFlagged: 'No desync, but {flagged} packet(s) were sent on SPIs their receiver did not have (see findings).',
+    verdictNoIpsec: 'No ESP, AH or IKE traffic found in {frames} frame(s).',
+    inputs: 'Inputs',
+    tunnels: 'Tunnels',
+    timeline: 'Timeline',
+    findings: 'Findings',
+    details: 'Details',
+    espTable: 'ESP and AH SAs per direction',
+    ikeTable: 'IKE datagrams per IKE SA',
+    ikeSas: 'IKE SAs',
+    anomalies: 'Anomalies',
+    noFindings: 'none',
+    frames: 'frames',
+    more: '... and {n} more',
+    undecrypted: 'not decrypted',
+    decrypted: 'decrypted',
+    keyHint: 'key that would make this certain: {hint}',
+    evidence: 'evidence',
+    summaryLine: '{frames} frames, {esp} ESP, {ah} AH, {ike} IKE ({dec} decrypted, {undec} not), {anomalies} anomalies, {desyncs} desync(s)',
+    inferred: 'inferred',
+    certain: 'certain',
+    transient: 'transient',
+    persistent: 'persistent',
+    usageError: 'spitrace: {message}',
+    unreadable: 'spitrace: cannot read {path}: {reason}',
+    notCapture: 'spitrace: {path} is not a pcap or pcapng capture ({found}).',
+    keyError: 'spitrace: {message}',
+    unknownKind: 'spitrace: unknown finding kind "{kind}". Known kinds: {kinds}',
+    liveStart: 'capturing on {iface} (filter: {filter}); Ctrl-C stops and prints the summary',
+    liveStop: 'capture stopped: {reason}',
+  },
+  ja: {
+    verdictNone: 'SA の非同期は見つかりませんでした: トンネル {tunnels} 本、SA {sas} 個、ESP {esp} パケット、AH {ah} パケット、IKE メッセージ {ike} 件。',
+    verdictNoneFlagged: '非同期はありませんが、受信側が持たない SPI で送られたパケットが {flagged} 個あります (所見を参照)。',
+    verdictNoIpsec: '{frames} フレームの中に ESP、AH、IKE の通信はありませんでした。',
+    inputs: '入力',
+    tunnels: 'トンネル',
+    timeline: 'タイムライン',
+    findings: '所見',
+    details: '詳細',
+    espTable: '方向ごとの ESP/AH SA',
+    ikeTable: 'IKE SA ごとの IKE データグラム',
+    ikeSas: 'IKE SA',
+    anomalies: '異常',
+    noFindings: 'なし',
+    frames: 'フレーム',
+    more: '... ほか {n} 件',
+    undecrypted: '未復号',
+    decrypted: '復号済み',
+    keyHint: 'これを確定させる鍵: {hint}',
+    evidence: '根拠',
+    summaryLine: 'フレーム {frames}、ESP {esp}、AH {ah}、IKE {ike} (復号 {dec}、未復号 {undec})、異常 {anomalies}、非同期 {desyncs} 件',
+    inferred: '推定',
+    certain: '確定',
+    transient: '一時的',
+    persistent: '持続的',
+    usageError: 'spitrace: {message}',
+    unreadable: 'spitrace: {path} を読めません: {reason}',
+    notCapture: 'spitrace: {path} は pcap でも pcapng でもありません ({found})。',
+    keyError: 'spitrace: {message}',
+    unknownKind: 'spitrace: 所見の種類 "{kind}" はありません。種類: {kinds}',
+    liveStart: '{iface} でキャプチャ中 (フィルタ: {filter})。Ctrl-C で停止し、要約を表示します',
+    liveStop: 'キャプチャを停止しました: {reason}',
+  },
+} satisfies Record<Lang, Record<string, string>>;
+
+export type UiKey = keyof (typeof UI)['en'];
+
+export function ui(lang: Lang, key: UiKey, values: Record<string, string | number> = {}): string {
+  return fill(UI[lang][key], values);
+}

@@ -1,0 +1,239 @@
+// The text report, read top-down by a network engineer: the verdict first,
+// then per tunnel a timeline of SAs and events, then the findings in
+// detail, then the per-SA and per-IKE-SA tables.
+
+import type { AnalysisResult } from '../analyze/result.js';
+import type { ChildSa } from '../sa/child-sa.js';
+import { FLAGGING_KINDS, type Finding } from '../sa/findings.js';
+import type { Tunnel, TunnelEvent } from '../sa/tunnel.js';
+import type { FrameRef } from '../types.js';
+import { compareTime, escapeForTerminal, formatSpi, formatTime } from '../util/format.js';
+import { CATALOG, findingMessage } from './catalog.js';
+import { type Lang, ui } from './i18n.js';
+
+export interface TextOptions {
+  lang: Lang;
+  /** Frames listed per finding before "... and N more". */
+  maxFrames: number;
+  /** Input paths are shown by index when several inputs were read. */
+  multipleInputs: boolean;
+}
+
+function frameText(ref: FrameRef, multiple: boolean): string {
+  return multiple ? `${ref.input}:${ref.frame}` : String(ref.frame);
+}
+
+export function clock(ref: FrameRef): string {
+  return formatTime(ref.time).slice(11, 23);
+}
+
+/** The verdict lines: one per persistent desync, then a count of transient ones, or a clean bill. */
+function verdict(r: AnalysisResult, o: TextOptions): string[] {
+  const desyncs = r.findings.filter((f) => f.kind === 'desync');
+  const lines: string[] = [];
+  const persistent = desyncs.filter((f) => f.classification === 'persistent');
+  const transient = desyncs.filter((f) => f.classification === 'transient');
+  for (const f of persistent) lines.push(findingMessage(f, o.lang));
+  for (const f of transient) lines.push(findingMessage(f, o.lang));
+  if (lines.length > 0) return lines;
+  const ipsec = r.counts.espPackets + r.counts.ahPackets + r.counts.ikeMessages;
+  if (ipsec === 0) return [ui(o.lang, 'verdictNoIpsec', { frames: r.counts.frames })];
+  lines.push(
+    ui(o.lang, 'verdictNone', {
+      tunnels: r.tunnels.length,
+      sas: r.childSas.length,
+      esp: r.counts.espPackets,
+      ah: r.counts.ahPackets,
+      ike: r.counts.ikeMessages,
+    }),
+  );
+  const flagged = r.findings.filter((f) => FLAGGING_KINDS.has(f.kind)).reduce((n, f) => n + f.packets, 0);
+  if (flagged > 0) lines.push(ui(o.lang, 'verdictNoneFlagged', { flagged }));
+  return lines;
+}
+
+function describeEvent(e: TunnelEvent, lang: Lang): string {
+  const spis = e.sas.map((sa) => `${sa.protocol.toUpperCase()} ${formatSpi(sa.spi)}@${sa.receiver}`).join(', ');
+  const ike = e.ikeSa ? ` IKE SA ${e.ikeSa}` : '';
+  const ja = lang === 'ja';
+  switch (e.kind) {
+    case 'child-installed':
+      return ja ? `CHILD_SA インストール: ${spis}` : `CHILD_SA installed: ${spis}`;
+    case 'child-rekeyed':
+      return ja ? `CHILD_SA リキー: ${spis}` : `CHILD_SA rekeyed: ${spis}`;
+    case 'child-delete':
+      return ja ? `${e.actor} が Delete を送信: ${spis}` : `${e.actor} sent Delete: ${spis}`;
+    case 'child-deleted':
+      return ja ? `CHILD_SA 削除: ${spis}` : `CHILD_SA deleted: ${spis}`;
+    case 'ike-sa-init':
+      return ja ? `${e.actor} が IKE SA を開始:${ike}` : `${e.actor} started${ike}`;
+    case 'ike-sa-established':
+      return ja ? `IKE SA 確立:${ike}` : `IKE SA established:${ike}`;
+    case 'ike-sa-rekeyed':
+      return ja ? `IKE SA リキー: 新しい${ike}` : `IKE SA rekeyed: new${ike}`;
+    case 'ike-sa-deleted':
+      return ja ? `IKE SA 削除:${ike}` : `IKE SA deleted:${ike}`;
+    case 'ike-unanswered':
+      return ja ? `${e.actor} の IKE 要求を再送 (応答なし)` : `${e.actor} retransmitted an IKE request (unanswered)`;
+    case 'ike-answered':
+      return ja ? `${e.actor} が IKE 要求に応答` : `${e.actor} answered an IKE request`;
+    case 'invalid-spi':
+      return ja ? `${e.actor} が INVALID_SPI を通知` : `${e.actor} sent INVALID_SPI`;
+    case 'icmp-error':
+      return ja ? `${e.actor} から ICMP エラー` : `ICMP error from ${e.actor}`;
+  }
+}
+
+/** One line of a tunnel's timeline, for the text report and the interactive view. */
+export interface TimelineEntry {
+  at: FrameRef;
+  text: string;
+  tone: 'normal' | 'error' | 'warning';
+  /** The desync finding an outage line belongs to. */
+  findingId: string | null;
+}
+
+/** A tunnel's SA events and outages, in time order. Answered IKE requests are left out as noise. */
+export function tunnelTimeline(t: Tunnel, findings: Finding[], lang: Lang): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  let lastIcmp: FrameRef | null = null;
+  for (const e of t.events) {
+    if (e.kind === 'ike-answered') continue;
+    // ICMP errors come one per dropped packet: show the first of a burst.
+    if (e.kind === 'icmp-error') {
+      if (lastIcmp && e.at.time.sec - lastIcmp.time.sec < 5) continue;
+      lastIcmp = e.at;
+    }
+    const tone = e.kind === 'ike-unanswered' || e.kind === 'invalid-spi' || e.kind === 'icmp-error' ? 'warning' : 'normal';
+    entries.push({ at: e.at, text: describeEvent(e, lang), tone, findingId: null });
+  }
+  for (const f of findings) {
+    if (f.kind !== 'desync' || !f.first || !f.last) continue;
+    if (!(f.src === t.a || f.src === t.b) || !(f.dst === t.a || f.dst === t.b)) continue;
+    const label = lang === 'ja' ? '停止' : 'outage';
+    const tone = f.classification === 'persistent' ? 'error' : 'warning';
+    const what = `${f.src} → ${f.dst} SPI ${formatSpi(f.spi ?? 0)}`;
+    entries.push({ at: f.first, text: `▼ ${label} ${what} (${ui(lang, f.classification ?? 'persistent')})`, tone, findingId: f.id });
+    entries.push({ at: f.last, text: `▲ ${label} ${what}: ${f.packets} ${lang === 'ja' ? 'パケット' : 'packets'}`, tone, findingId: f.id });
+  }
+  entries.sort((x, y) => compareTime(x.at.time, y.at.time) || x.at.frame - y.at.frame);
+  return entries;
+}
+
+function timeline(t: Tunnel, findings: Finding[], o: TextOptions): string[] {
+  return tunnelTimeline(t, findings, o.lang).map((e) => `  ${clock(e.at)}  #${frameText(e.at, o.multipleInputs).padEnd(6)} ${e.text}`);
+}
+
+export function findingDetail(f: Finding, o: TextOptions): string[] {
+  const lines = [`[${f.severity}] ${f.kind}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
+  if (f.frames.length > 0) {
+    const shown = f.frames.slice(0, o.maxFrames).map(([i, n]) => (o.multipleInputs ? `${i}:${n}` : String(n)));
+    const rest = f.frames.length - shown.length;
+    lines.push(`    ${ui(o.lang, 'frames')}: ${shown.join(', ')}${rest > 0 ? ' ' + ui(o.lang, 'more', { n: rest }) : ''}`);
+  }
+  if (f.evidence.length > 0) {
+    const ev = f.evidence.slice(0, 5).map((e) => `${e.kind} #${frameText(e.at, o.multipleInputs)}`);
+    lines.push(`    ${ui(o.lang, 'evidence')}: ${ev.join(', ')}`);
+  }
+  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: f.keyHint })}`);
+  return lines;
+}
+
+function saRow(sa: ChildSa, o: TextOptions): string {
+  const first = sa.first ? `#${frameText(sa.first, o.multipleInputs)} ${clock(sa.first)}` : '-';
+  const last = sa.last ? `#${frameText(sa.last, o.multipleInputs)} ${clock(sa.last)}` : '-';
+  const seq = sa.packets > 0 ? `${sa.seq.first}..${sa.seq.highest}` : '-';
+  const cols = [
+    `${sa.sender ?? '?'} → ${sa.receiver}`,
+    sa.encapsulation === 'none' ? sa.protocol.toUpperCase() : `${sa.protocol.toUpperCase()}/${sa.encapsulation.toUpperCase()}`,
+    formatSpi(sa.spi),
+    String(sa.packets),
+    String(sa.bytes),
+    first,
+    last,
+    seq,
+    String(sa.seq.missing),
+    String(sa.seq.replays),
+    sa.state,
+  ];
+  return '  ' + cols.join('  ');
+}
+
+/** The whole text report. */
+export function renderText(r: AnalysisResult, o: TextOptions): string {
+  const out: string[] = [];
+  out.push(...verdict(r, o));
+  out.push(
+    ui(o.lang, 'summaryLine', {
+      frames: r.counts.frames,
+      esp: r.counts.espPackets,
+      ah: r.counts.ahPackets,
+      ike: r.counts.ikeMessages,
+      dec: r.counts.ikeDecrypted,
+      undec: r.counts.ikeUndecryptable,
+      anomalies: r.counts.anomalies,
+      desyncs: r.findings.filter((f) => f.kind === 'desync').length,
+    }),
+  );
+
+  out.push('', `${ui(o.lang, 'inputs')}:`);
+  r.inputs.forEach((info, i) => {
+    const span = info.first && info.last ? `${formatTime(info.first)} .. ${formatTime(info.last)}` : '-';
+    out.push(`  [${i}] ${escapeForTerminal(info.path)}  ${info.format}${info.compressed ? '+gzip' : ''}  ${info.frames} frames  ${info.linkTypes.map((l) => l.name).join(',')}  ${span}`);
+  });
+
+  const tunnels = r.tunnels.filter((t) => t.events.length > 0 || r.childSas.some((sa) => (sa.receiver === t.a || sa.receiver === t.b) && sa.packets > 0));
+  if (tunnels.length > 0) {
+    out.push('', `${ui(o.lang, 'tunnels')}:`);
+    for (const t of tunnels) {
+      out.push(`${t.a} ⇄ ${t.b}`);
+      out.push(...timeline(t, r.findings, o));
+    }
+  }
+
+  const shown = r.findings.filter((f) => f.kind !== 'spi-unknown-origin' || r.findings.length < 50);
+  out.push('', `${ui(o.lang, 'findings')}:`);
+  if (shown.length === 0) out.push(`  ${ui(o.lang, 'noFindings')}`);
+  for (const f of shown) out.push(...findingDetail(f, o).map((l) => '  ' + l));
+  const hidden = r.findings.length - shown.length;
+  if (hidden > 0) out.push('  ' + ui(o.lang, 'more', { n: hidden }) + ` (${CATALOG['spi-unknown-origin'][o.lang].title})`);
+
+  out.push('', `${ui(o.lang, 'espTable')}:`);
+  const sas = r.childSas.filter((sa) => sa.packets > 0).sort((x, y) => (x.sender ?? '').localeCompare(y.sender ?? '') || x.receiver.localeCompare(y.receiver) || x.spi - y.spi);
+  if (sas.length === 0) out.push(`  ${ui(o.lang, 'noFindings')}`);
+  else out.push('  src → dst  proto  SPI  packets  bytes  first  last  seq  missing  replays  state');
+  for (const sa of sas) out.push(saRow(sa, o));
+
+  out.push('', `${ui(o.lang, 'ikeTable')}:`);
+  if (r.ikeDatagrams.length === 0) out.push(`  ${ui(o.lang, 'noFindings')}`);
+  for (const row of r.ikeDatagrams) {
+    const ex = Object.entries(row.exchanges)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ');
+    out.push(`  v${row.version} ${row.initiatorSpi}/${row.responderSpi}  ${row.src} → ${row.dst}  ${row.datagrams} datagrams  ${row.bytes} bytes  #${frameText(row.first, o.multipleInputs)}..#${frameText(row.last, o.multipleInputs)}  ${ex}`);
+  }
+
+  if (r.ikeSas.length > 0) {
+    out.push('', `${ui(o.lang, 'ikeSas')}:`);
+    for (const s of r.ikeSas) {
+      const state = s.decrypted === true ? ui(o.lang, 'decrypted') : s.decrypted === false ? ui(o.lang, 'undecrypted') : 'partial';
+      const est = s.established ? `established #${frameText(s.established, o.multipleInputs)}` : 'not established';
+      const del = s.deleted ? `, deleted #${frameText(s.deleted, o.multipleInputs)}` : '';
+      out.push(`  IKEv${s.version} ${s.initiatorSpi}/${s.responderSpi}  ${s.initiator} → ${s.responder}  ${est}${del}  ${state} (${s.decryptedMessages}/${s.encryptedMessages})`);
+      if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: s.keyHint })}`);
+    }
+  }
+
+  if (r.counts.anomalies > 0) {
+    out.push('', `${ui(o.lang, 'anomalies')}: ${r.counts.anomalies}`);
+    const byReason = new Map<string, { n: number; first: string }>();
+    for (const a of r.anomalies) {
+      const key = `${a.layer}: ${a.reason}`;
+      const entry = byReason.get(key);
+      if (entry) entry.n += 1;
+      else byReason.set(key, { n: 1, first: o.multipleInputs ? `${a.input}:${a.frame}` : String(a.frame) });
+    }
+    for (const [key, v] of [...byReason].slice(0, 30)) out.push(`  ${escapeForTerminal(key)}  (×${v.n}, first #${v.first})`);
+  }
+  return out.join('\n') + '\n';
+}

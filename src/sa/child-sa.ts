@@ -1,0 +1,194 @@
+// One inbound SA of one receiver, keyed by (receiver, protocol, SPI), with
+// the traffic seen on it. Memory per SA is constant: sequence numbers are
+// tracked with a sliding window like the receiver's own anti-replay window
+// (RFC 4303 §3.4.3), not stored one by one.
+
+import type { Encapsulation, FrameRef, Spi } from '../types.js';
+import type { IkeSaId, IpsecProtocol } from './events.js';
+
+export type ChildSaState =
+  /** Offered in a request; the exchange has not completed. */
+  | 'proposed'
+  /** The exchange completed: the receiver has the SA. */
+  | 'installed'
+  /** Named in a Delete request that has not been answered yet; the receiver still accepts it. */
+  | 'deleting'
+  /** Removed by a Delete, the deletion of its IKE SA, or a failed negotiation. */
+  | 'deleted'
+  /** The receiver lost it with nothing on the wire saying so (inferred). */
+  | 'lost'
+  /** Seen in traffic only: its negotiation is not visible (encrypted without keys, or before the capture). */
+  | 'observed'
+  /** Seen in traffic while the receiver's negotiations were all visible, and never negotiated. */
+  | 'never-installed';
+
+export type DeletedBy = 'delete-notify' | 'ike-sa-deleted' | 'negotiation-failed' | 'initial-contact' | 'new-ike-sa' | 'lost' | 'invalid-spi';
+
+const WINDOW = 1024;
+
+/** Sequence-number bookkeeping for one SA: gaps, replays and reordering. */
+export class SequenceWindow {
+  first: number | null = null;
+  highest = 0;
+  /** Packets with a sequence number above the highest so far (the normal case). */
+  inOrder = 0;
+  /** Sequence numbers skipped so far and not filled by a late packet. */
+  missing = 0;
+  /** Times the sequence jumped forward by more than one. */
+  gaps = 0;
+  /** Packets whose sequence number was already seen (within the window). */
+  replays = 0;
+  /** Packets that arrived late but filled a gap. */
+  reordered = 0;
+  /** Packets older than the window: cannot say whether they were replays. */
+  tooOld = 0;
+  private bits = new Uint32Array(WINDOW / 32);
+
+  /** Records one sequence number; returns true when it was a replay. */
+  add(seq: number): boolean {
+    if (this.first === null) {
+      this.first = seq;
+      this.highest = seq;
+      this.inOrder = 1;
+      this.setBit(seq);
+      return false;
+    }
+    if (seq > this.highest) {
+      const jump = seq - this.highest;
+      if (jump > 1) {
+        this.gaps += 1;
+        this.missing += jump - 1;
+      }
+      if (jump >= WINDOW) this.bits.fill(0);
+      else for (let s = this.highest + 1; s < seq; s++) this.clearBit(s);
+      this.highest = seq;
+      this.inOrder += 1;
+      this.setBit(seq);
+      return false;
+    }
+    if (this.highest - seq >= WINDOW) {
+      this.tooOld += 1;
+      return false;
+    }
+    if (this.getBit(seq)) {
+      this.replays += 1;
+      return true;
+    }
+    this.setBit(seq);
+    this.reordered += 1;
+    if (this.missing > 0) this.missing -= 1;
+    return false;
+  }
+
+  private setBit(seq: number): void {
+    const i = seq % WINDOW;
+    this.bits[i >>> 5]! |= 1 << (i & 31);
+  }
+
+  private clearBit(seq: number): void {
+    const i = seq % WINDOW;
+    this.bits[i >>> 5]! &= ~(1 << (i & 31));
+  }
+
+  private getBit(seq: number): boolean {
+    const i = seq % WINDOW;
+    return (this.bits[i >>> 5]! & (1 << (i & 31))) !== 0;
+  }
+}
+
+/** Recent packets by sequence number, to recognise the same packet captured in two inputs. */
+class RecentPackets {
+  private seqs = new Float64Array(16).fill(-1);
+  private inputs = new Int32Array(16);
+  private times = new Float64Array(16);
+  private next = 0;
+
+  /** True when the same sequence number was seen within a second in another input. */
+  seenElsewhere(seq: number, input: number, time: number): boolean {
+    for (let i = 0; i < this.seqs.length; i++) {
+      if (this.seqs[i] === seq && this.inputs[i] !== input && Math.abs(this.times[i]! - time) < 1) return true;
+    }
+    this.seqs[this.next] = seq;
+    this.inputs[this.next] = input;
+    this.times[this.next] = time;
+    this.next = (this.next + 1) % this.seqs.length;
+    return false;
+  }
+}
+
+export class ChildSa {
+  readonly key: string;
+  state: ChildSaState;
+  origin: 'negotiated' | 'observed';
+  /** The peer that sends on this SA, once known. */
+  sender: string | null = null;
+  ikeSa: IkeSaId | null = null;
+  proposed: FrameRef | null = null;
+  negotiated: { at: FrameRef; exchange: string } | null = null;
+  deleteRequested: FrameRef | null = null;
+  deleted: { at: FrameRef; by: DeletedBy } | null = null;
+  /** The inbound SA of the other direction of the same CHILD_SA. */
+  pair: ChildSa | null = null;
+  rekeyOf: ChildSa | null = null;
+  replacedBy: ChildSa | null = null;
+  lostAt: FrameRef | null = null;
+
+  packets = 0;
+  bytes = 0;
+  /** Packets also seen in another input (counted once). */
+  duplicates = 0;
+  first: FrameRef | null = null;
+  last: FrameRef | null = null;
+  lastSrc: string | null = null;
+  encapsulation: Encapsulation = 'none';
+  /** UDP/TCP ports of the last encapsulated packet. */
+  srcPort = 0;
+  dstPort = 0;
+  readonly seq = new SequenceWindow();
+  private readonly recent = new RecentPackets();
+  /** Set once the unknown-origin or 0xFF info finding was raised for this SA. */
+  notedOrigin = false;
+
+  constructor(
+    readonly receiver: string,
+    readonly protocol: IpsecProtocol,
+    readonly spi: Spi,
+    state: ChildSaState,
+  ) {
+    this.key = childSaKey(receiver, protocol, spi);
+    this.state = state;
+    this.origin = state === 'observed' || state === 'never-installed' ? 'observed' : 'negotiated';
+  }
+
+  /**
+   * Counts one packet. Returns false when it is the same packet already
+   * counted from another input (captured on both sides).
+   */
+  count(ref: FrameRef, src: string, seq: number, length: number, encapsulation: Encapsulation, srcPort: number, dstPort: number): boolean {
+    const t = ref.time.sec + ref.time.nsec / 1e9;
+    if (this.recent.seenElsewhere(seq, ref.input, t)) {
+      this.duplicates += 1;
+      return false;
+    }
+    this.packets += 1;
+    this.bytes += length;
+    if (this.first === null) this.first = ref;
+    this.last = ref;
+    this.lastSrc = src;
+    this.encapsulation = encapsulation;
+    this.srcPort = srcPort;
+    this.dstPort = dstPort;
+    if (this.sender === null) this.sender = src;
+    this.seq.add(seq);
+    return true;
+  }
+
+  /** True while the receiver accepts packets on it. */
+  get accepting(): boolean {
+    return this.state === 'installed' || this.state === 'deleting' || this.state === 'observed';
+  }
+}
+
+export function childSaKey(receiver: string, protocol: IpsecProtocol, spi: number): string {
+  return `${receiver}|${protocol}|${spi >>> 0}`;
+}

@@ -1,0 +1,795 @@
+// The SA tracker: for every receiver, which inbound SPIs it has at each
+// frame, and a verdict for every ESP or AH packet against them.
+//
+// Inputs arrive in capture order: IKE-derived events (events.ts), ESP/AH
+// packets and ICMP errors. The tracker keeps state per SA and per tunnel,
+// never per packet, except the frame lists of findings (the report lists
+// every flagged frame) and the packets of an open silence run.
+//
+// Protocol facts it rests on: an SPI is chosen by the receiver for its own
+// inbound SA (RFC 7296 §3.3.1, RFC 2409 §5.5); an IKEv2 CHILD_SA exists once
+// its exchange completed, the old SA of a rekey lives until a Delete removes
+// it (RFC 7296 §1.3.3, §1.4.1); an IKEv2 IKE SA deletion takes its CHILD_SAs
+// along (RFC 7296 §1.4.1); an IKEv1 Delete is a one-way notification
+// (RFC 2408 §3.15), so it takes effect when sent.
+
+import type { AhPacket, EspPacket, FrameRef, IcmpError, Spi } from '../types.js';
+import { compareTime, secondsBetween } from '../util/format.js';
+import { ChildSa, childSaKey, type DeletedBy } from './child-sa.js';
+import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
+import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
+import { closeOutage, type Outage } from './outages.js';
+import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, SilenceRun } from './silence.js';
+import { type IkeSaState, Tunnel, tunnelKey } from './tunnel.js';
+
+export interface TrackerOptions {
+  /** An outage that starts and ends within this many seconds of an install, rekey or delete is transient. */
+  transientWindowSeconds: number;
+  silence: SilenceOptions;
+  /** Called when a finding opens, changes or closes; live output prints from here. */
+  onFinding?: (finding: Finding, phase: 'open' | 'update' | 'close') => void;
+  /**
+   * Live capture: after each onFinding call the finding's frame list is
+   * emptied, so every call carries only the frames added since the last one
+   * and memory does not grow with the packets of a long outage.
+   */
+  streaming?: boolean;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
+  transientWindowSeconds: 2,
+  silence: DEFAULT_SILENCE,
+};
+
+/** What the tracker knows at the end of the input. */
+export interface TrackerResult {
+  childSas: ChildSa[];
+  findings: Finding[];
+  tunnels: Tunnel[];
+}
+
+type Verdict = 'ok' | 'spi-not-installed' | 'spi-after-delete' | 'spi-lost' | 'spi-before-install';
+
+const LOST_BY: ReadonlySet<DeletedBy> = new Set<DeletedBy>(['initial-contact', 'new-ike-sa', 'lost', 'invalid-spi']);
+
+/** ICMP errors that say a packet was not delivered (not "fragmentation needed" or "time exceeded"). */
+function isDeliveryFailure(p: IcmpError): boolean {
+  if (p.icmpVersion === 4) return p.icmpType === 3 && p.icmpCode !== 4;
+  return p.icmpType === 1;
+}
+
+export class SaTracker {
+  private readonly options: TrackerOptions;
+  private readonly sas = new Map<string, ChildSa>();
+  private readonly tunnels = new Map<string, Tunnel>();
+  private readonly ikeSaTunnel = new Map<IkeSaId, Tunnel>();
+  private readonly packetFindings = new Map<string, Finding>();
+  private readonly openOutages = new Map<ChildSa, Outage>();
+  private readonly closedOutages: Outage[] = [];
+  private readonly findings: Finding[] = [];
+  private readonly reserved = new Map<string, Finding>();
+  /** Key hints per IKE SA that was not decrypted. */
+  private readonly keyHints = new Map<IkeSaId, string>();
+  private nextId = 1;
+  private finished = false;
+  private readonly closed = new Set<Finding>();
+
+  constructor(options: Partial<TrackerOptions> = {}) {
+    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options, silence: { ...DEFAULT_SILENCE, ...options.silence } };
+  }
+
+  // ---- lookups -------------------------------------------------------------
+
+  private tunnel(x: string, y: string): Tunnel {
+    const key = tunnelKey(x, y);
+    let t = this.tunnels.get(key);
+    if (!t) {
+      t = new Tunnel(x, y);
+      this.tunnels.set(key, t);
+    }
+    return t;
+  }
+
+  private ikeSa(id: IkeSaId, initiator: string, responder: string, version: 1 | 2): IkeSaState {
+    const tunnel = this.ikeSaTunnel.get(id) ?? this.tunnel(initiator, responder);
+    this.ikeSaTunnel.set(id, tunnel);
+    let s = tunnel.ikeSas.get(id);
+    if (!s) {
+      s = { id, version, initiator, responder, initAt: null, established: null, deleted: null, replacedBy: null, children: new Set(), visible: true };
+      tunnel.ikeSas.set(id, s);
+    }
+    return s;
+  }
+
+  private knownIkeSa(id: IkeSaId): IkeSaState | null {
+    return this.ikeSaTunnel.get(id)?.ikeSas.get(id) ?? null;
+  }
+
+  private sa(spi: InboundSpi, peer: string | null, state: ChildSa['state']): ChildSa {
+    const key = childSaKey(spi.receiver, spi.protocol, spi.spi);
+    let sa = this.sas.get(key);
+    if (!sa) {
+      sa = new ChildSa(spi.receiver, spi.protocol, spi.spi, state);
+      this.sas.set(key, sa);
+    }
+    if (peer && !sa.sender) sa.sender = peer;
+    return sa;
+  }
+
+  private newFinding(kind: FindingKind): Finding {
+    const f = blankFinding(`f${this.nextId++}`, kind);
+    this.findings.push(f);
+    return f;
+  }
+
+  /** Records the key line that would decrypt an IKE SA, for inferred findings in its tunnel. */
+  setKeyHint(ikeSa: IkeSaId, hint: string): void {
+    this.keyHints.set(ikeSa, hint);
+  }
+
+  /** Marks that an IKE message between two peers could not be read, so negotiations may be hidden. */
+  markBlind(x: string, y: string, ikeSa: IkeSaId | null): void {
+    const t = this.tunnel(x, y);
+    t.blind = true;
+    if (ikeSa) {
+      const s = t.ikeSas.get(ikeSa);
+      if (s) s.visible = false;
+    }
+  }
+
+  /** Adds a finding produced outside the tracker (IKE decryption results), so ids stay in one sequence. */
+  addFinding(kind: FindingKind, fill: (f: Finding) => void): Finding {
+    const f = this.newFinding(kind);
+    fill(f);
+    return f;
+  }
+
+  // ---- packets --------------------------------------------------------------
+
+  /** Judges one ESP or AH packet against its receiver's inbound SAs. */
+  packet(p: EspPacket | AhPacket): void {
+    const protocol: IpsecProtocol = p.kind;
+    const src = p.ip.src;
+    const dst = p.ip.dst;
+    const ref = p.ref;
+    const tunnel = this.tunnel(src, dst);
+    let sa = this.sas.get(childSaKey(dst, protocol, p.spi));
+    if (!sa) sa = this.observe(tunnel, dst, protocol, p.spi, src, ref);
+
+    if (p.spi < 256) this.noteReserved(p, protocol);
+    const counted =
+      p.kind === 'esp'
+        ? sa.count(ref, src, p.seq, p.length, p.encapsulation, p.srcPort, p.dstPort)
+        : sa.count(ref, src, p.seq, p.length, 'none', 0, 0);
+
+    // The receiver of this packet's reverse direction just spoke.
+    const opposite = tunnel.direction(dst, src);
+    opposite.lastReverse = ref;
+    if (opposite.run || opposite.overflowed) this.dropRun(opposite);
+
+    const forward = tunnel.direction(src, dst);
+    forward.lastForward = ref;
+
+    const verdict = this.verdict(sa);
+    if (verdict === 'ok') {
+      if (!counted) return;
+      const outage = this.openOutages.get(sa);
+      if (outage && outage.src === src) this.endOutage(sa, outage);
+      this.extendRun(forward, sa, ref);
+      return;
+    }
+    const inferred = verdict === 'spi-lost' || (verdict === 'spi-not-installed' && sa.origin === 'observed');
+    this.flag(verdict, sa, src, dst, ref, counted, inferred ? 'inferred' : 'certain');
+  }
+
+  private verdict(sa: ChildSa): Verdict {
+    switch (sa.state) {
+      case 'installed':
+      case 'deleting':
+      case 'observed':
+        return 'ok';
+      case 'proposed':
+        return 'spi-before-install';
+      case 'lost':
+        return 'spi-lost';
+      case 'never-installed':
+        return 'spi-not-installed';
+      case 'deleted':
+        if (sa.deleted?.by === 'negotiation-failed') return 'spi-not-installed';
+        return sa.deleted && LOST_BY.has(sa.deleted.by) ? 'spi-lost' : 'spi-after-delete';
+    }
+  }
+
+  /** Creates the record of an SA first seen in traffic. */
+  private observe(tunnel: Tunnel, receiver: string, protocol: IpsecProtocol, spi: Spi, sender: string, ref: FrameRef): ChildSa {
+    const visible = tunnel.visibleSince !== null && !tunnel.blind && compareTime(tunnel.visibleSince.time, ref.time) <= 0;
+    if (tunnel.visibleSince === null) tunnel.trafficBeforeIke = true;
+    const sa = this.sa({ receiver, protocol, spi }, sender, visible ? 'never-installed' : 'observed');
+    return sa;
+  }
+
+  private noteReserved(p: EspPacket | AhPacket, protocol: IpsecProtocol): void {
+    const key = `${p.ip.src}|${p.ip.dst}|${protocol}|${p.spi}`;
+    let f = this.reserved.get(key);
+    if (!f) {
+      f = this.newFinding('reserved-spi');
+      f.protocol = protocol;
+      f.spi = p.spi;
+      f.src = p.ip.src;
+      f.dst = p.ip.dst;
+      f.first = p.ref;
+      this.reserved.set(key, f);
+    }
+    f.last = p.ref;
+    f.packets += 1;
+    f.frames.push([p.ref.input, p.ref.frame]);
+    if (this.options.streaming && f.frames.length >= 1000) this.emit(f, 'update');
+  }
+
+  /** Adds a failing packet to its packet-level finding and to the outage of its flow. */
+  private flag(kind: Verdict & FindingKind, sa: ChildSa, src: string, dst: string, ref: FrameRef, counted: boolean, certainty: 'certain' | 'inferred'): void {
+    const key = `${kind}|${src}|${sa.key}`;
+    let f = this.packetFindings.get(key);
+    const opened = !f;
+    if (!f) {
+      f = this.newFinding(kind);
+      f.protocol = sa.protocol;
+      f.spi = sa.spi;
+      f.src = src;
+      f.dst = dst;
+      f.first = ref;
+      f.ikeSa = sa.ikeSa;
+      f.certainty = certainty;
+      this.packetFindings.set(key, f);
+    }
+    f.frames.push([ref.input, ref.frame]);
+    if (!counted) return;
+    f.packets += 1;
+    f.last = ref;
+
+    let outage = this.openOutages.get(sa);
+    if (outage && outage.src !== src) outage = undefined;
+    if (!outage) {
+      outage = { sa, src, dst, first: ref, last: ref, packets: 0, kinds: new Set(), findings: new Set(), evidence: [] };
+      this.openOutages.set(sa, outage);
+    }
+    outage.last = ref;
+    outage.packets += 1;
+    outage.kinds.add(kind);
+    outage.findings.add(f);
+    this.emit(f, opened ? 'open' : 'update');
+  }
+
+  private emit(f: Finding, phase: 'open' | 'update' | 'close'): void {
+    if (phase === 'close') this.closed.add(f);
+    if (!this.options.onFinding) return;
+    this.options.onFinding(f, phase);
+    if (this.options.streaming) f.frames.length = 0;
+  }
+
+  private endOutage(sa: ChildSa, outage: Outage): void {
+    this.openOutages.delete(sa);
+    this.closedOutages.push(outage);
+  }
+
+  // ---- silence inference -----------------------------------------------------
+
+  private extendRun(d: Direction, sa: ChildSa, ref: FrameRef): void {
+    // Without any reverse traffic yet, only SAs whose install was seen start a run: then "since the
+    // install" is a meaningful start for packets a later INVALID_SPI or ICMP error shows were dropped.
+    if (!d.lastReverse && !(sa.origin === 'negotiated' && sa.state === 'installed')) return;
+    if (d.overflowed) return;
+    // A long pause in the sender's own traffic (or a clock that went backwards) ends the run: silence
+    // only means something while the sender keeps sending.
+    if (d.run) {
+      const gap = secondsBetween(d.run.last.time, ref.time);
+      if (gap < 0 || gap > this.options.silence.activeWithinSeconds) this.dropRun(d);
+    }
+    if (!d.run) d.run = new SilenceRun(ref);
+    if (d.run.packets >= MAX_RUN_PACKETS) {
+      d.run = null;
+      d.overflowed = true;
+      return;
+    }
+    d.run.add(sa, ref);
+    const silence = this.options.silence;
+    if (!d.isSilent(silence)) return;
+    if (d.run.seconds >= silence.persistSeconds) {
+      this.confirmRun(d, { kind: 'reverse-silent', at: ref, detail: `${d.run.packets} packets over ${d.run.seconds.toFixed(1)} s unanswered` });
+      return;
+    }
+    if (!d.run.provisional && this.options.onFinding) {
+      d.run.provisional = true;
+      for (const [runSa, list] of d.run.bySa) this.options.onFinding(provisionalFinding(d.sender, d.receiver, d.run, runSa, list.length), 'open');
+    }
+  }
+
+  /** The receiver spoke again: the unanswered packets were not lost. */
+  private dropRun(d: Direction): void {
+    d.overflowed = false;
+    const run = d.run;
+    if (!run) return;
+    d.run = null;
+    d.unansweredRequests = 0;
+    if (run.provisional && this.options.onFinding) {
+      for (const [sa, list] of run.bySa) {
+        const f = provisionalFinding(d.sender, d.receiver, run, sa, list.length);
+        f.details.retracted = true;
+        this.options.onFinding(f, 'close');
+      }
+    }
+  }
+
+  /** Evidence confirmed that the receiver lost the SAs the run was sent on: flag the run's packets. */
+  private confirmRun(d: Direction, evidence: Evidence): void {
+    const run = d.run;
+    if (!run) return;
+    d.run = null;
+    run.evidence.push(evidence);
+    for (const [sa, list] of run.bySa) {
+      if (!sa.accepting) continue;
+      sa.state = 'lost';
+      sa.lostAt = run.start;
+      sa.deleted = { at: run.start, by: 'lost' };
+      for (let i = 0; i < list.length; i++) this.flag('spi-lost', sa, d.sender, d.receiver, list.times[i]!, true, 'inferred');
+      const outage = this.openOutages.get(sa);
+      if (outage) outage.evidence.push(...run.evidence);
+    }
+  }
+
+  /** Adds evidence to every direction whose receiver is `receiver` and whose run is open. */
+  private evidenceAgainst(tunnel: Tunnel, receiver: string, evidence: Evidence, requireSilence: boolean): void {
+    for (const d of tunnel.allDirections()) {
+      if (d.receiver !== receiver || !d.run) continue;
+      if (requireSilence && !d.isSilent(this.options.silence)) continue;
+      this.confirmRun(d, evidence);
+    }
+    this.addOutageEvidence(tunnel, receiver, evidence);
+  }
+
+  private addOutageEvidence(tunnel: Tunnel, receiver: string, evidence: Evidence): void {
+    for (const outage of this.openOutages.values()) {
+      if (outage.dst === receiver && tunnel.key === tunnelKey(outage.src, outage.dst)) outage.evidence.push(evidence);
+    }
+  }
+
+  /** An ICMP error: the reporter could not deliver a packet, often because nothing listens for ESP any more. */
+  icmpError(p: IcmpError): void {
+    const q = p.quoted;
+    if (!q || !isDeliveryFailure(p)) return;
+    const isIpsec = q.protocol === 50 || q.protocol === 51 || (q.protocol === 17 && (q.dstPort === 4500 || q.srcPort === 4500 || q.dstPort === 500));
+    if (!isIpsec) return;
+    const receiver = q.dst;
+    const sender = q.src;
+    const tunnel = this.tunnel(sender, receiver);
+    const evidence: Evidence = { kind: 'icmp-error', at: p.ref, detail: `ICMP${p.icmpVersion === 6 ? 'v6' : ''} type ${p.icmpType} code ${p.icmpCode} from ${p.ip.src}` };
+    tunnel.record({ kind: 'icmp-error', at: p.ref, actor: p.ip.src, sas: [], ikeSa: null });
+    const d = tunnel.direction(sender, receiver);
+    if (d.run) {
+      this.confirmRun(d, evidence);
+      this.addOutageEvidence(tunnel, receiver, evidence);
+      return;
+    }
+    // No run is open (the receiver never sent anything back): the quoted packet itself was not delivered,
+    // and neither will the next ones be. Protocol unreachable means the receiver does not process ESP or AH
+    // at all; port unreachable on 4500 means nothing listens for ESP in UDP any more (the daemon is gone).
+    if (q.spi === null) return;
+    const protocol: IpsecProtocol = q.protocol === 51 ? 'ah' : 'esp';
+    const sa = this.sas.get(childSaKey(receiver, protocol, q.spi));
+    if (!sa || !sa.last || !sa.accepting) {
+      if (sa) this.openOutages.get(sa)?.evidence.push(evidence);
+      return;
+    }
+    const negotiated = sa.origin === 'negotiated';
+    this.flag(negotiated ? 'spi-lost' : 'spi-not-installed', sa, sender, receiver, sa.last, true, 'inferred');
+    if (negotiated) {
+      sa.state = 'lost';
+      sa.lostAt = sa.last;
+      sa.deleted = { at: sa.last, by: 'lost' };
+    } else {
+      sa.state = 'never-installed';
+    }
+    this.openOutages.get(sa)?.evidence.push(evidence);
+  }
+
+  // ---- IKE events -------------------------------------------------------------
+
+  apply(event: SaEvent): void {
+    switch (event.type) {
+      case 'child-proposed':
+        return this.onProposed(event);
+      case 'child-installed':
+        return this.onInstalled(event);
+      case 'child-failed':
+        for (const spi of event.sas) {
+          const sa = this.sas.get(childSaKey(spi.receiver, spi.protocol, spi.spi));
+          if (sa && sa.state === 'proposed') {
+            sa.state = 'deleted';
+            sa.deleted = { at: event.at, by: 'negotiation-failed' };
+          }
+        }
+        return;
+      case 'child-delete':
+        return this.onDelete(event);
+      case 'child-delete-completed':
+        return this.onDeleteCompleted(event);
+      case 'ike-sa-init':
+        return this.onIkeSaInit(event);
+      case 'ike-sa-established':
+        return this.onIkeSaEstablished(event);
+      case 'ike-sa-rekeyed':
+        return this.onIkeSaRekeyed(event);
+      case 'ike-sa-deleted':
+        return this.onIkeSaDeleted(event);
+      case 'ike-request':
+        return this.onIkeRequest(event);
+      case 'ike-response':
+        return this.onIkeResponse(event);
+      case 'invalid-spi':
+        return this.onInvalidSpi(event);
+      case 'invalid-spi-rejected':
+        return this.onInvalidSpiRejected(event);
+      case 'child-not-found':
+        return this.onChildNotFound(event);
+    }
+  }
+
+  private onProposed(e: Extract<SaEvent, { type: 'child-proposed' }>): void {
+    const sa = this.sa(e.sa, e.peer, 'proposed');
+    if (sa.state === 'observed' || sa.state === 'never-installed') {
+      sa.state = 'proposed';
+      sa.origin = 'negotiated';
+    }
+    if (sa.state !== 'proposed') return;
+    sa.proposed ??= e.at;
+    sa.ikeSa = e.ikeSa;
+  }
+
+  private onInstalled(e: Extract<SaEvent, { type: 'child-installed' }>): void {
+    const ike = this.knownIkeSa(e.ikeSa);
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.initiatorSide.receiver, e.responderSide.receiver);
+    const sides = [
+      this.sa(e.initiatorSide, e.responderSide.receiver, 'installed'),
+      this.sa(e.responderSide, e.initiatorSide.receiver, 'installed'),
+    ];
+    for (const sa of sides) {
+      sa.state = 'installed';
+      sa.origin = 'negotiated';
+      sa.negotiated = { at: e.at, exchange: e.exchange };
+      sa.deleted = null;
+      sa.ikeSa = e.ikeSa;
+      ike?.children.add(sa);
+    }
+    sides[0]!.pair = sides[1]!;
+    sides[1]!.pair = sides[0]!;
+    const replaced: ChildSa[] = [];
+    for (const old of e.rekeyOf) {
+      const oldSa = this.sas.get(childSaKey(old.receiver, old.protocol, old.spi));
+      if (!oldSa) continue;
+      const successor = sides.find((s) => s.receiver === oldSa.receiver) ?? sides[0]!;
+      oldSa.replacedBy = successor;
+      successor.rekeyOf = oldSa;
+      replaced.push(oldSa);
+      if (oldSa.pair) {
+        const pairSuccessor = sides.find((s) => s.receiver === oldSa.pair!.receiver);
+        if (pairSuccessor) {
+          oldSa.pair.replacedBy = pairSuccessor;
+          pairSuccessor.rekeyOf = oldSa.pair;
+          replaced.push(oldSa.pair);
+        }
+      }
+    }
+    tunnel.record({ kind: replaced.length > 0 ? 'child-rekeyed' : 'child-installed', at: e.at, actor: e.initiatorSide.receiver, sas: [...sides, ...replaced], ikeSa: e.ikeSa });
+    // Before-install packets end at the install: close those outages so the next packet starts fresh.
+    for (const sa of sides) {
+      const outage = this.openOutages.get(sa);
+      if (outage && outage.kinds.has('spi-before-install')) this.endOutage(sa, outage);
+    }
+  }
+
+  private removeSa(sa: ChildSa, at: FrameRef, by: DeletedBy): void {
+    if (sa.state === 'deleted' || sa.state === 'lost') return;
+    sa.state = 'deleted';
+    sa.deleted = { at, by };
+  }
+
+  private onDelete(e: Extract<SaEvent, { type: 'child-delete' }>): void {
+    const named: ChildSa[] = [];
+    for (const spi of e.sas) named.push(this.sa(spi, null, 'observed'));
+    const peer = named.find((sa) => sa.sender !== null)?.sender ?? null;
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? (peer ? this.tunnel(e.sender, peer) : null);
+    for (const sa of named) {
+      sa.deleteRequested ??= e.at;
+      if (e.completed) {
+        this.removeSa(sa, e.at, 'delete-notify');
+        // An IKEv1 Delete names the sender's inbound SPI, and the peer closes the whole CHILD_SA on receipt
+        // (strongSwan 5.9 logs "closing CHILD_SA" for both SPIs), so both directions go at once.
+        if (sa.pair) this.removeSa(sa.pair, e.at, 'delete-notify');
+      } else if (sa.state === 'installed' || sa.state === 'observed') {
+        sa.state = 'deleting';
+      }
+    }
+    tunnel?.record({ kind: e.completed ? 'child-deleted' : 'child-delete', at: e.at, actor: e.sender, sas: named, ikeSa: e.ikeSa });
+    this.addOutageEvidenceForSas(named, { kind: 'delete', at: e.at, detail: `Delete from ${e.sender}` });
+  }
+
+  private onDeleteCompleted(e: Extract<SaEvent, { type: 'child-delete-completed' }>): void {
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? null;
+    const removed: ChildSa[] = [];
+    for (const spi of e.sas) {
+      const sa = this.sas.get(childSaKey(spi.receiver, spi.protocol, spi.spi));
+      if (!sa) continue;
+      this.removeSa(sa, e.at, 'delete-notify');
+      removed.push(sa);
+      // Closing a CHILD_SA closes both directions (RFC 7296 §1.4.1), even when the response lists nothing
+      // because both ends deleted at once.
+      if (sa.pair) {
+        this.removeSa(sa.pair, e.at, 'delete-notify');
+        removed.push(sa.pair);
+      }
+    }
+    tunnel?.record({ kind: 'child-deleted', at: e.at, actor: removed[0]?.receiver ?? '', sas: removed, ikeSa: e.ikeSa });
+  }
+
+  private addOutageEvidenceForSas(sas: ChildSa[], evidence: Evidence): void {
+    for (const sa of sas) this.openOutages.get(sa)?.evidence.push(evidence);
+  }
+
+  private onIkeSaInit(e: Extract<SaEvent, { type: 'ike-sa-init' }>): void {
+    const s = this.ikeSa(e.ikeSa, e.initiator, e.responder, e.version);
+    if (s.initAt) return;
+    s.initAt = e.at;
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa)!;
+    tunnel.record({ kind: 'ike-sa-init', at: e.at, actor: e.initiator, sas: [], ikeSa: e.ikeSa });
+    const older = tunnel.liveIkeSas().filter((o) => o.id !== e.ikeSa);
+    if (older.length > 0) {
+      // A fresh IKE SA while an old one was never deleted: one side restarted or gave up on the other.
+      const evidence: Evidence = { kind: 'new-ike-sa', at: e.at, detail: `IKE SA ${e.ikeSa} started by ${e.initiator}` };
+      for (const d of tunnel.allDirections()) if (d.isSilent(this.options.silence, true)) this.confirmRun(d, evidence);
+      this.addOutageEvidence(tunnel, tunnel.a, evidence);
+      this.addOutageEvidence(tunnel, tunnel.b, evidence);
+    }
+  }
+
+  private onIkeSaEstablished(e: Extract<SaEvent, { type: 'ike-sa-established' }>): void {
+    const s = this.ikeSa(e.ikeSa, e.initiator, e.responder, e.version);
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa)!;
+    s.established ??= e.at;
+    if (s.initAt && s.visible && tunnel.visibleSince === null && !tunnel.blind) tunnel.visibleSince = s.initAt;
+    tunnel.record({ kind: 'ike-sa-established', at: e.at, actor: e.initiator, sas: [], ikeSa: e.ikeSa });
+    if (!e.initialContact) return;
+    // INITIAL_CONTACT: the sender has no other SAs with this peer, and the peer drops its own (RFC 7296 §3.10.1).
+    for (const old of tunnel.ikeSas.values()) {
+      if (old.id === e.ikeSa || old.deleted || old.replacedBy) continue;
+      old.replacedBy = e.ikeSa;
+      for (const child of old.children) if (child.accepting || child.state === 'proposed') this.removeSa(child, e.at, 'initial-contact');
+    }
+  }
+
+  private onIkeSaRekeyed(e: Extract<SaEvent, { type: 'ike-sa-rekeyed' }>): void {
+    const old = this.knownIkeSa(e.ikeSa);
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa);
+    if (!old || !tunnel) return;
+    const next = this.ikeSa(e.newIkeSa, old.initiator, old.responder, old.version);
+    this.ikeSaTunnel.set(e.newIkeSa, tunnel);
+    next.established ??= e.at;
+    next.initAt ??= e.at;
+    next.visible = old.visible;
+    old.replacedBy = e.newIkeSa;
+    for (const child of old.children) {
+      next.children.add(child);
+      child.ikeSa = e.newIkeSa;
+    }
+    old.children.clear();
+    tunnel.record({ kind: 'ike-sa-rekeyed', at: e.at, actor: old.initiator, sas: [], ikeSa: e.newIkeSa });
+  }
+
+  private onIkeSaDeleted(e: Extract<SaEvent, { type: 'ike-sa-deleted' }>): void {
+    const s = this.knownIkeSa(e.ikeSa);
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa);
+    if (!s || !tunnel) return;
+    s.deleted ??= e.at;
+    const removed: ChildSa[] = [];
+    if (e.version === 2) {
+      for (const child of s.children) {
+        if (child.accepting || child.state === 'proposed') {
+          this.removeSa(child, e.at, 'ike-sa-deleted');
+          removed.push(child);
+        }
+      }
+    }
+    tunnel.record({ kind: 'ike-sa-deleted', at: e.at, actor: '', sas: removed, ikeSa: e.ikeSa });
+  }
+
+  private onIkeRequest(e: Extract<SaEvent, { type: 'ike-request' }>): void {
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.from, e.to);
+    if (!e.retransmission) return;
+    tunnel.record({ kind: 'ike-unanswered', at: e.at, actor: e.from, sas: [], ikeSa: e.ikeSa });
+    const d = tunnel.direction(e.from, e.to);
+    d.unansweredRequests += 1;
+    const evidence: Evidence = { kind: 'ike-unanswered', at: e.at, detail: `${e.exchange} MID ${e.messageId} retransmitted` };
+    if (d.isSilent(this.options.silence, true)) this.confirmRun(d, evidence);
+    this.addOutageEvidence(tunnel, e.to, evidence);
+  }
+
+  private onIkeResponse(e: Extract<SaEvent, { type: 'ike-response' }>): void {
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.from, e.to);
+    tunnel.record({ kind: 'ike-answered', at: e.at, actor: e.from, sas: [], ikeSa: e.ikeSa });
+    // IKE gets through while ESP does not: the peers' IKE SA is alive but a CHILD_SA is gone.
+    const evidence: Evidence = { kind: 'ike-answered-esp-silent', at: e.at, detail: `${e.exchange} MID ${e.messageId} answered` };
+    this.evidenceAgainst(tunnel, tunnel.a, evidence, true);
+    this.evidenceAgainst(tunnel, tunnel.b, evidence, true);
+  }
+
+  private onInvalidSpi(e: Extract<SaEvent, { type: 'invalid-spi' }>): void {
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.reporter, e.peer);
+    tunnel.record({ kind: 'invalid-spi', at: e.at, actor: e.reporter, sas: [], ikeSa: e.ikeSa });
+    const f = this.newFinding('invalid-spi-notify');
+    f.protocol = e.protocol;
+    f.spi = e.spi;
+    f.src = e.peer;
+    f.dst = e.reporter;
+    f.first = e.at;
+    f.last = e.at;
+    f.frames.push([e.at.input, e.at.frame]);
+    f.ikeSa = e.ikeSa;
+    f.details = { encoding: e.encoding, spiSize: e.spiSize, messageId: e.messageId, reporter: e.reporter };
+    this.emit(f, 'close');
+
+    // The reporter says it has no SA for this SPI: packets the peer sends on it are dropped from here on.
+    const evidence: Evidence = { kind: 'invalid-spi', at: e.at, detail: `INVALID_SPI for ${e.spi} (${e.encoding})` };
+    const d = tunnel.direction(e.peer, e.reporter);
+    if (d.run) this.confirmRun(d, evidence);
+    const sa = this.sas.get(childSaKey(e.reporter, e.protocol, e.spi));
+    if (sa && sa.accepting) {
+      if (sa.origin === 'negotiated') {
+        this.removeSa(sa, e.at, 'invalid-spi');
+      } else {
+        sa.state = 'never-installed';
+      }
+    } else if (!sa) {
+      this.sa({ receiver: e.reporter, protocol: e.protocol, spi: e.spi }, e.peer, 'never-installed');
+    }
+    this.addOutageEvidenceForSas(sa ? [sa] : [], evidence);
+  }
+
+  private onInvalidSpiRejected(e: Extract<SaEvent, { type: 'invalid-spi-rejected' }>): void {
+    const f = this.newFinding('invalid-spi-notify-rejected');
+    f.spi = e.spi;
+    f.protocol = 'esp';
+    f.src = e.peer;
+    f.dst = e.reporter;
+    f.first = e.notifyAt;
+    f.last = e.at;
+    f.frames.push([e.notifyAt.input, e.notifyAt.frame], [e.at.input, e.at.frame]);
+    f.ikeSa = e.ikeSa;
+    f.details = { spiSize: e.spiSize };
+    if (e.spiSize === 0) f.signature = 'CSCvd40554';
+    this.emit(f, 'close');
+  }
+
+  private onChildNotFound(e: Extract<SaEvent, { type: 'child-not-found' }>): void {
+    const f = this.newFinding('child-sa-not-found');
+    f.protocol = e.protocol;
+    f.spi = e.spi;
+    f.src = e.peer;
+    f.dst = e.reporter;
+    f.first = e.at;
+    f.last = e.at;
+    f.frames.push([e.at.input, e.at.frame]);
+    f.ikeSa = e.ikeSa;
+    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.reporter, e.peer);
+    const evidence: Evidence = { kind: 'child-sa-not-found', at: e.at, detail: `CHILD_SA_NOT_FOUND for ${e.spi}` };
+    this.evidenceAgainst(tunnel, e.reporter, evidence, false);
+  }
+
+  // ---- end of input -------------------------------------------------------------
+
+  /** Closes runs, outages and per-SA notes; returns everything for the report. Call once. */
+  finish(): TrackerResult {
+    if (this.finished) throw new Error('SaTracker.finish called twice');
+    this.finished = true;
+
+    for (const tunnel of this.tunnels.values()) {
+      for (const d of tunnel.allDirections()) {
+        const run = d.run;
+        if (run && d.isSilent(this.options.silence) && run.seconds >= this.options.silence.persistSeconds) {
+          this.confirmRun(d, { kind: 'reverse-silent', at: run.last, detail: `${run.packets} packets over ${run.seconds.toFixed(1)} s unanswered until the capture ended` });
+        }
+      }
+    }
+    for (const [sa, outage] of this.openOutages) this.endOutage(sa, outage);
+
+    const window = this.options.transientWindowSeconds;
+    this.closedOutages.sort((x, y) => compareTime(x.first.time, y.first.time));
+    for (const outage of this.closedOutages) {
+      const tunnel = this.tunnel(outage.src, outage.dst);
+      const desync = this.newFinding('desync');
+      closeOutage(outage, desync, tunnel, window);
+      for (const f of outage.findings) {
+        for (const e of desync.evidence) if (!f.evidence.some((x) => x.kind === e.kind && x.at.frame === e.at.frame && x.at.input === e.at.input)) f.evidence.push(e);
+        f.related.push(desync.id);
+        desync.related.push(f.id);
+        f.signature ??= desync.signature;
+        if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
+        if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel);
+        if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel);
+      }
+      this.emit(desync, 'close');
+    }
+
+    this.noteSas();
+    for (const f of this.findings) {
+      if (f.kind === 'desync' || !f.first || !f.last || f.durationSeconds !== null) continue;
+      f.durationSeconds = secondsBetween(f.first.time, f.last.time);
+    }
+    const findings = [...this.findings].sort(compareFindings);
+    for (const f of findings) if (!this.closed.has(f)) this.emit(f, 'close');
+    return { childSas: [...this.sas.values()], findings, tunnels: [...this.tunnels.values()] };
+  }
+
+  private keyHintFor(tunnel: Tunnel): string | null {
+    for (const s of tunnel.ikeSas.values()) {
+      const hint = this.keyHints.get(s.id);
+      if (hint) return hint;
+    }
+    return null;
+  }
+
+  /** Info findings per SA: negotiated before the capture began, or an SPI beginning 0xFF that works. */
+  private noteSas(): void {
+    const failing = new Set<ChildSa>();
+    for (const o of this.closedOutages) failing.add(o.sa);
+    for (const sa of this.sas.values()) {
+      if (sa.packets === 0) continue;
+      if (sa.origin === 'observed' && sa.state === 'observed') {
+        const f = this.newFinding('spi-unknown-origin');
+        this.fillSaFinding(f, sa);
+        f.certainty = 'inferred';
+        f.keyHint = this.keyHintFor(this.tunnel(sa.receiver, sa.sender ?? sa.receiver));
+      }
+      if (sa.spi >>> 24 === 0xff && !failing.has(sa)) {
+        const f = this.newFinding('ff-prefixed-spi');
+        this.fillSaFinding(f, sa);
+      }
+    }
+  }
+
+  private fillSaFinding(f: Finding, sa: ChildSa): void {
+    f.protocol = sa.protocol;
+    f.spi = sa.spi;
+    f.src = sa.sender;
+    f.dst = sa.receiver;
+    f.first = sa.first;
+    f.last = sa.last;
+    f.packets = sa.packets;
+    f.ikeSa = sa.ikeSa;
+  }
+}
+
+/** A finding for live output while a silence is not yet confirmed; it never enters the report. */
+function provisionalFinding(sender: string, receiver: string, run: SilenceRun, sa: ChildSa, packets: number): Finding {
+  const f = blankFinding(`p-${sa.key}-${run.start.input}-${run.start.frame}`, 'spi-lost');
+  f.protocol = sa.protocol;
+  f.spi = sa.spi;
+  f.src = sender;
+  f.dst = receiver;
+  f.first = run.start;
+  f.last = run.last;
+  f.packets = packets;
+  f.certainty = 'inferred';
+  f.details.provisional = true;
+  return f;
+}
+
+function compareFindings(x: Finding, y: Finding): number {
+  if (x.first && y.first) {
+    const c = compareTime(x.first.time, y.first.time);
+    if (c !== 0) return c;
+  } else if (x.first) {
+    return -1;
+  } else if (y.first) {
+    return 1;
+  }
+  return Number(x.id.slice(1)) - Number(y.id.slice(1));
+}

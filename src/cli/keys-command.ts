@@ -1,0 +1,264 @@
+// `spitrace keys PATH...` lists what a key set covers: IKE SPIs, algorithms,
+// ESP SAs and the file and line of each, never a key. With --wireshark DIR it
+// writes Wireshark's ikev2_decryption_table, ikev1_decryption_table and esp_sa,
+// so that Wireshark or tshark opens the same capture decrypted. That is how
+// strongSwan logs become Wireshark tables.
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  KeyFileError,
+  loadKeys,
+  wiresharkEspAuthentication,
+  wiresharkEspEncryption,
+  wiresharkIkev2Encryption,
+  wiresharkIkev2Integrity,
+  type EntrySource,
+  type EspSaEntry,
+  type Ikev1KeyEntry,
+  type Ikev2KeyEntry,
+  type KeySet,
+  type SecretBytes,
+} from '../keys/index.js';
+import { toHex } from '../util/bytes.js';
+import { escapeForTerminal, formatSpi } from '../util/format.js';
+
+export interface KeysCommandOptions {
+  /** Folder to write Wireshark's key tables into. */
+  wireshark?: string;
+  json?: boolean;
+}
+
+const FORMAT_NAMES: Record<string, string> = {
+  ikev2_decryption_table: 'Wireshark ikev2_decryption_table',
+  ikev1_decryption_table: 'Wireshark ikev1_decryption_table',
+  esp_sa: 'Wireshark esp_sa',
+  'strongswan-log': 'strongSwan charon log',
+  'tcpdump-secrets': 'tcpdump -E secrets',
+  'libreswan-log': 'libreswan log',
+};
+
+function ikeSpi(spi: string): string {
+  return '0x' + spi;
+}
+
+function espId(e: EspSaEntry): string {
+  return `${e.spi === null ? '*' : formatSpi(e.spi)} ${e.src}>${e.dst}`;
+}
+
+/** Returns every file and line that named an entry, in load order. */
+function sourcesOf(keys: KeySet, kind: EntrySource['kind'], id: string): { path: string; line: number }[] {
+  return keys.sources.filter((s) => s.kind === kind && s.id === id).map((s) => ({ path: s.source.path, line: s.source.line }));
+}
+
+function ikev2Algorithms(e: Ikev2KeyEntry): { encryption: string | null; integrity: string | null } {
+  return {
+    encryption: e.encryption ? (wiresharkIkev2Encryption(e.encryption) ?? e.encryption.name) : null,
+    integrity: e.integrity ? (wiresharkIkev2Integrity(e.integrity) ?? e.integrity.name) : null,
+  };
+}
+
+function directions(e: Ikev2KeyEntry): string {
+  if (e.skEi && e.skEr) return 'both';
+  return e.skEi ? 'initiator' : 'responder';
+}
+
+function listing(keys: KeySet) {
+  return {
+    loaded: keys.loaded.map((f) => ({ path: f.path, format: f.format, compressed: f.compressed, ikev2: f.ikev2, ikev1: f.ikev1, esp: f.esp })),
+    skipped: keys.skipped.map((s) => ({ path: s.path, reason: s.reason })),
+    ikev2: keys.ikev2.map((e) => ({
+      initiatorSpi: ikeSpi(e.initiatorSpi),
+      responderSpi: ikeSpi(e.responderSpi),
+      ...ikev2Algorithms(e),
+      directions: directions(e),
+      sources: sourcesOf(keys, 'ikev2', `${e.initiatorSpi}/${e.responderSpi}`),
+    })),
+    ikev1: keys.ikev1.map((e: Ikev1KeyEntry) => ({
+      initiatorCookie: ikeSpi(e.initiatorCookie),
+      keyLength: e.encryptionKey.length,
+      sources: sourcesOf(keys, 'ikev1', e.initiatorCookie),
+    })),
+    esp: keys.esp.map((e) => ({
+      protocol: e.protocol,
+      spi: e.spi === null ? '*' : formatSpi(e.spi),
+      src: e.src,
+      dst: e.dst,
+      encryption: wiresharkEspEncryption(e.encryption) ?? e.encryption,
+      authentication: wiresharkEspAuthentication(e.authentication),
+      sources: sourcesOf(keys, 'esp', espId(e)),
+    })),
+  };
+}
+
+function where(sources: { path: string; line: number }[]): string {
+  return sources.map((s) => `${escapeForTerminal(s.path)}:${s.line}`).join(', ');
+}
+
+function renderText(keys: KeySet): string {
+  const l = listing(keys);
+  const out: string[] = [];
+  out.push(`Key files (${l.loaded.length}):`);
+  for (const f of l.loaded) {
+    const counts = [
+      f.ikev2 ? `${f.ikev2} IKEv2 SA${f.ikev2 === 1 ? '' : 's'}` : '',
+      f.ikev1 ? `${f.ikev1} IKEv1 SA${f.ikev1 === 1 ? '' : 's'}` : '',
+      f.esp ? `${f.esp} ESP SA${f.esp === 1 ? '' : 's'}` : '',
+    ].filter(Boolean);
+    out.push(`  ${escapeForTerminal(f.path)}${f.compressed ? ' (gzip)' : ''}: ${FORMAT_NAMES[f.format]}, ${counts.join(', ') || 'no keys'}`);
+  }
+  if (l.skipped.length > 0) {
+    out.push(`Skipped (${l.skipped.length}):`);
+    for (const s of l.skipped) out.push(`  ${escapeForTerminal(s.path)}: ${s.reason}`);
+  }
+  out.push('', `IKEv2 SAs (${l.ikev2.length}):`);
+  for (const e of l.ikev2) {
+    const algorithms = `${e.encryption ?? 'encryption from IKE_SA_INIT'} / ${e.integrity ?? 'integrity from IKE_SA_INIT'}`;
+    const oneWay = e.directions === 'both' ? '' : ` (${e.directions} keys only)`;
+    out.push(`  ${e.initiatorSpi}/${e.responderSpi}  ${algorithms}${oneWay}`, `      from ${where(e.sources)}`);
+  }
+  out.push('', `IKEv1 SAs (${l.ikev1.length}):`);
+  for (const e of l.ikev1) out.push(`  ${e.initiatorCookie}  phase-1 key of ${e.keyLength} bytes`, `      from ${where(e.sources)}`);
+  out.push('', `ESP SAs (${l.esp.length}):`);
+  for (const e of l.esp) {
+    out.push(`  ${e.spi}  ${e.protocol} ${e.src} -> ${e.dst}  ${e.encryption} / ${e.authentication}`, `      from ${where(e.sources)}`);
+  }
+  return out.join('\n') + '\n';
+}
+
+function hex(secret: SecretBytes | null): string {
+  return secret ? toHex(secret.reveal()) : '';
+}
+
+/** A row written by this command, with the fields Wireshark keys the table on. */
+interface TableRow {
+  id: string;
+  text: string;
+}
+
+function ikev2Rows(keys: KeySet, notes: string[]): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const e of keys.ikev2) {
+    const label = `IKEv2 SA ${ikeSpi(e.initiatorSpi)}/${ikeSpi(e.responderSpi)}`;
+    if (!e.encryption || !e.integrity) {
+      notes.push(`${label} not written: its source does not name the algorithms`);
+      continue;
+    }
+    const encryption = wiresharkIkev2Encryption(e.encryption);
+    const integrity = wiresharkIkev2Integrity(e.integrity);
+    if (encryption === null || integrity === null) {
+      notes.push(`${label} not written: Wireshark has no name for ${encryption === null ? e.encryption.name : e.integrity.name}`);
+      continue;
+    }
+    if (!e.skEi || !e.skEr) {
+      notes.push(`${label} not written: only the ${directions(e)} keys are known`);
+      continue;
+    }
+    const id = `${e.initiatorSpi},${e.responderSpi}`;
+    rows.push({ id, text: `${id},${hex(e.skEi)},${hex(e.skEr)},"${encryption}",${hex(e.skAi)},${hex(e.skAr)},"${integrity}"` });
+  }
+  return rows;
+}
+
+function ikev1Rows(keys: KeySet): TableRow[] {
+  return keys.ikev1.map((e) => ({ id: e.initiatorCookie, text: `${e.initiatorCookie},${hex(e.encryptionKey)}` }));
+}
+
+function espRows(keys: KeySet, notes: string[]): TableRow[] {
+  const rows: TableRow[] = [];
+  for (const e of keys.esp) {
+    const encryption = wiresharkEspEncryption(e.encryption);
+    if (encryption === null) {
+      notes.push(`ESP SA ${espId(e)} not written: Wireshark 4.0 has no esp_sa name for ${e.encryption}`);
+      continue;
+    }
+    const spi = e.spi === null ? '*' : formatSpi(e.spi);
+    const id = `"${e.protocol}","${e.src}","${e.dst}","${spi}"`;
+    const encryptionKey = e.encryptionKey.length > 0 ? `0x${hex(e.encryptionKey)}` : '';
+    const authenticationKey = e.authenticationKey.length > 0 ? `0x${hex(e.authenticationKey)}` : '';
+    rows.push({ id, text: `${id},"${encryption}","${encryptionKey}","${wiresharkEspAuthentication(e.authentication)}","${authenticationKey}"` });
+  }
+  return rows;
+}
+
+/** Returns the key fields at the start of an existing row, to match it against new rows. */
+function rowId(line: string, fields: number): string {
+  return line.split(',').slice(0, fields).join(',').trim();
+}
+
+/**
+ * Writes a table, keeping rows of an existing file (a Wireshark profile may
+ * hold keys of other captures) except those the new rows replace.
+ */
+async function writeTable(path: string, header: string, rows: TableRow[], idFields: number): Promise<number> {
+  let existing: string[] = [];
+  try {
+    existing = (await readFile(path, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '');
+  } catch {
+    existing = [];
+  }
+  const replaced = new Set(rows.map((r) => r.id));
+  const kept = existing.filter((l) => !l.startsWith('#') && !replaced.has(rowId(l, idFields)));
+  await writeFile(path, [header, ...kept, ...rows.map((r) => r.text)].join('\n') + '\n', { mode: 0o600 });
+  return rows.length;
+}
+
+async function writeWiresharkTables(keys: KeySet, dir: string, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const notes: string[] = [];
+  const written = [
+    await writeTable(
+      join(dir, 'ikev2_decryption_table'),
+      "# Written by spitrace keys: Initiator's SPI, Responder's SPI, SK_ei, SK_er, Encryption algorithm, SK_ai, SK_ar, Integrity algorithm",
+      ikev2Rows(keys, notes),
+      2,
+    ),
+    await writeTable(join(dir, 'ikev1_decryption_table'), "# Written by spitrace keys: Initiator's COOKIE, Encryption Key", ikev1Rows(keys), 1),
+    await writeTable(
+      join(dir, 'esp_sa'),
+      '# Written by spitrace keys: Protocol, Src IP, Dest IP, SPI, Encryption, Encryption Key, Authentication, Authentication Key',
+      espRows(keys, notes),
+      4,
+    ),
+  ];
+  for (const note of notes) err.write(`spitrace: ${note}\n`);
+  out.write(
+    `Wrote ${written[0]} IKEv2, ${written[1]} IKEv1 and ${written[2]} ESP rows to ${escapeForTerminal(dir)}/ ` +
+      '(ikev2_decryption_table, ikev1_decryption_table, esp_sa).\n' +
+      'Use the folder as a Wireshark profile (tshark -C, or copy the files into one) and set ' +
+      'esp.enable_encryption_decode to TRUE to decrypt ESP as well.\n',
+  );
+}
+
+/** Runs `spitrace keys`; returns the exit status (0, or 2 for unreadable keys or an unwritable folder). */
+export async function runKeysCommand(
+  paths: string[],
+  options: KeysCommandOptions,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  let keys: KeySet;
+  try {
+    keys = await loadKeys(paths);
+  } catch (error) {
+    if (error instanceof KeyFileError) {
+      err.write(`spitrace: ${escapeForTerminal(error.message)}\n`);
+      return 2;
+    }
+    const e = error as NodeJS.ErrnoException;
+    err.write(`spitrace: cannot read ${escapeForTerminal(e.path ?? paths.join(', '))}: ${e.code ?? e.message}\n`);
+    return 2;
+  }
+
+  if (options.wireshark !== undefined) {
+    try {
+      await writeWiresharkTables(keys, options.wireshark, options.json ? err : out, err);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      err.write(`spitrace: cannot write Wireshark tables to ${escapeForTerminal(options.wireshark)}: ${e.code ?? e.message}\n`);
+      return 2;
+    }
+  }
+  out.write(options.json ? JSON.stringify(listing(keys), null, 2) + '\n' : renderText(keys));
+  return 0;
+}

@@ -26,6 +26,8 @@ export interface CaptureProblem {
   layer: 'pcap' | 'pcapng' | 'gzip';
   reason: string;
   cause: 'truncated' | 'malformed';
+  /** Byte offset in the (decompressed) file where the record or block starts, when known. */
+  offset?: number;
 }
 
 /** An open capture: frames come in batches so the per-frame cost stays low. */
@@ -38,6 +40,19 @@ export interface CaptureSource {
   next(): Promise<CapturedFrame[] | null>;
   /** Problems found so far; the reader moves past them and keeps going. */
   readonly problems: CaptureProblem[];
+  close(): Promise<void>;
+}
+
+/** Several captures read as one timeline. */
+export interface MergedCapture {
+  /** One source per path, in the order given; a frame's `input` indexes this array. */
+  readonly inputs: CaptureSource[];
+  /**
+   * Returns the next frames of all inputs merged by timestamp, or null when
+   * every input has ended. Ties keep input order, and each input keeps its
+   * file order. The data views stay valid until the following call.
+   */
+  next(): Promise<CapturedFrame[] | null>;
   close(): Promise<void>;
 }
 

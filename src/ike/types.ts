@@ -137,7 +137,7 @@ export type IkePayload =
   | Ikev1FragmentPayload
   | OtherPayload;
 
-/** Where an IKE message came from on the wire. */
+/** Address and port of one side of an IKE message. */
 export interface Endpoint {
   address: string;
   port: number;
@@ -163,9 +163,23 @@ export interface IkeMessage {
   payloads: IkePayload[];
   /** Payloads inside SK/SKF or the IKEv1 encrypted body once decrypted (after fragment reassembly); null otherwise. */
   inner: IkePayload[] | null;
-  /** IKEv2 SKF (RFC 7383) or IKEv1 fragment position. */
+  /**
+   * IKEv2 SKF (RFC 7383) or IKEv1 fragment position. An IKEv1 fragment only
+   * carries a last-fragment flag, so `total` is its number when it is the
+   * last fragment and 0 (not known yet) otherwise.
+   */
   fragment: { number: number; total: number } | null;
   /** Why an encrypted message stayed encrypted: no key, integrity check failed, bad padding... */
   decryptError: string | null;
   anomalies: Anomaly[];
+  /**
+   * Reason no IKE header could be read (fewer than 28 bytes, a major version
+   * other than 1 or 2), or null when the header parsed. When set, `version`
+   * is a guess, header fields hold what the bytes had (0 past their end),
+   * `payloads` is empty and the message is not IKE for the report: count its
+   * anomalies, do not list or track it.
+   */
+  headerError: string | null;
+  /** A 32-bit FNV-1a hash of the message bytes the capture holds; equal bytes give equal fingerprints (retransmission detection). */
+  fingerprint: number;
 }

@@ -127,6 +127,12 @@ export function payloadNames(msg: IkeMessage): string[] {
   return [...kept, ...msg.inner.map((p) => payloadName(msg.version, p.type))];
 }
 
+/** IANA's name of an exchange type, or the number as a string when IANA has none (the report contract). */
+function exchangeJsonName(version: 1 | 2, n: number): string {
+  const name = exchangeName(version, n);
+  return name.startsWith('unknown(') ? String(n) : name;
+}
+
 export function ikeMessageJson(msg: IkeMessage) {
   return {
     input: msg.ref.input,
@@ -136,7 +142,7 @@ export function ikeMessageJson(msg: IkeMessage) {
     dst: formatEndpoint(msg.dst.address, msg.dst.port),
     transport: msg.transport,
     version: msg.version,
-    exchange: exchangeName(msg.version, msg.header.exchangeType),
+    exchange: exchangeJsonName(msg.version, msg.header.exchangeType),
     initiatorSpi: ikeSpi(msg.header.initiatorSpi),
     responderSpi: ikeSpi(msg.header.responderSpi),
     messageId: msg.header.messageId,

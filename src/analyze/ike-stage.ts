@@ -30,7 +30,7 @@ export interface IkeStageResult {
   undecryptable: number;
 }
 
-/** Per IKE SA: what the decrypter said about it, for the ike-undecryptable and ike-integrity-failed findings. */
+/** Decryption results of one IKE SA, for the ike-undecryptable and ike-integrity-failed findings. */
 interface DecryptTally {
   encrypted: number;
   decrypted: number;
@@ -101,7 +101,7 @@ export class IkeStage {
     if (whole.encrypted && !whole.decrypted && whole.decryptError !== null) {
       this.tracker.markBlind(whole.src.address, whole.dst.address, whole.header.initiatorSpi);
     }
-    for (const event of this.translator.translate(whole, tracked.retransmission)) this.tracker.apply(event);
+    for (const event of this.translator.translate(whole, tracked)) this.tracker.apply(event);
   }
 
   private keep(msg: IkeMessage): void {
@@ -152,7 +152,7 @@ export class IkeStage {
       this.decryptedCount += 1;
       return;
     }
-    // A fragment that is waiting for the rest of its message is neither decrypted nor failed yet.
+    // Without a decryptError the message was not read for another reason (no SK payload at all).
     if (msg.decryptError === null) return;
     this.undecryptableCount += 1;
     t.errors.set(msg.decryptError, (t.errors.get(msg.decryptError) ?? 0) + 1);
@@ -165,7 +165,7 @@ export class IkeStage {
     const hints = new Map<string, string | null>();
     for (const t of this.tallies.values()) {
       const summary = decryption.get(t.initiatorSpi);
-      const hint = t.decrypted < t.encrypted ? (summary?.keyHint ?? defaultKeyHint(t)) + ` (or ${keyLogHint(t.version)})` : null;
+      const hint = t.decrypted < t.encrypted ? `${summary?.keyHint ?? defaultKeyHint(t)}, or ${keyLogHint(t.version)}` : null;
       hints.set(t.initiatorSpi, hint);
       if (hint) this.tracker.setKeyHint(t.initiatorSpi, hint);
       this.addDecryptFindings(t, hint);
@@ -174,7 +174,8 @@ export class IkeStage {
     this.addUnansweredFindings(finished.unanswered);
     const ikeSas = finished.ikeSas.map((s): IkeSaSummary => {
       const t = this.tallies.get(s.initiatorSpi);
-      const decrypted = !t || t.encrypted === 0 ? true : t.decrypted === t.encrypted ? true : t.decrypted === 0 ? false : 'partial';
+      let decrypted: boolean | 'partial' = true;
+      if (t && t.decrypted < t.encrypted) decrypted = t.decrypted === 0 ? false : 'partial';
       return {
         version: s.version,
         initiatorSpi: s.initiatorSpi,
@@ -196,7 +197,7 @@ export class IkeStage {
     return { ikeSas, rows: [...this.rows.values()], messages: this.messages, decrypted: this.decryptedCount, undecryptable: this.undecryptableCount };
   }
 
-  /** One info finding per IKE SA and requester whose requests were never answered. */
+  /** Adds one info finding per IKE SA and requester whose requests got no response. */
   private addUnansweredFindings(unanswered: UnansweredRequest[]): void {
     const groups = new Map<string, UnansweredRequest[]>();
     for (const u of unanswered) {

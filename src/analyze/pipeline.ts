@@ -155,6 +155,7 @@ export class Analysis implements PacketSink {
 export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
   const merged = await openCaptures(paths);
   const analysis = new Analysis(options);
+  analysis.tracker.multipleInputs = paths.length > 1;
   try {
     for (;;) {
       const batch = await merged.next();

@@ -184,7 +184,7 @@ export const CATALOG: Record<FindingKind, CatalogEntry> = {
     },
     en: {
       title: 'INVALID_SPI notify rejected as INVALID_SYNTAX',
-      message: '{src} answered the INVALID_SPI notify for SPI {spi} (SPI size {spiSize}) with INVALID_SYNTAX',
+      message: '{src} responded to the INVALID_SPI notify for SPI {spi} (SPI size {spiSize}) with INVALID_SYNTAX',
       meaning: 'The peer rejected a well-formed INVALID_SPI notify whose SPI was carried in the notification data with SPI size 0, as RFC 7296 asks. The stale SA is not cleaned up. This matches Cisco bug CSCvd40554.',
       causes: ['A peer that expects the SPI in the SPI field and treats SPI size 0 as a syntax error.'],
       actions: ['Check the peer software against CSCvd40554; until fixed, rely on Dead Peer Detection to clear the stale SA.', DEBUGS_EN],
@@ -204,7 +204,7 @@ export const CATALOG: Record<FindingKind, CatalogEntry> = {
     },
     en: {
       title: 'CHILD_SA_NOT_FOUND',
-      message: '{dst} says it has no CHILD_SA with SPI {spi} (CHILD_SA_NOT_FOUND)',
+      message: '{dst} reported that it has no CHILD_SA with SPI {spi} (CHILD_SA_NOT_FOUND)',
       meaning: 'A rekey or delete named a CHILD_SA that the peer does not have: the two ends disagree about which SAs exist.',
       causes: ['One end lost or deleted the SA without the other noticing.'],
       actions: ['Compare both ends\' SA tables for this SPI.', DEBUGS_EN],
@@ -264,7 +264,7 @@ export const CATALOG: Record<FindingKind, CatalogEntry> = {
     },
     en: {
       title: 'IKE request never answered',
-      message: '{n} IKE request(s) from {src} to {dst} were never answered',
+      message: '{n} IKE request(s) from {src} to {dst} got no response',
       meaning: 'The peer did not answer IKE requests (retransmissions seen). With Dead Peer Detection this is how a sender notices a dead or restarted peer.',
       causes: ['The peer is down, restarted without the IKE SA, or the path drops UDP 500/4500.'],
       actions: ['Check reachability of UDP 500/4500 and the peer\'s IKE logs.', DEBUGS_EN],
@@ -370,6 +370,7 @@ const EVIDENCE_TEXT: Record<Lang, Record<string, string>> = {
     'invalid-spi': 'an INVALID_SPI notify',
     'child-sa-not-found': 'CHILD_SA_NOT_FOUND',
     'reverse-silent': 'the reverse direction fell silent',
+    'informational-after-burst': 'an encrypted INFORMATIONAL from the receiver during the silence',
     delete: 'a Delete',
     'ike-sa-deleted': 'the IKE SA was deleted',
   },
@@ -382,9 +383,15 @@ const EVIDENCE_TEXT: Record<Lang, Record<string, string>> = {
     'invalid-spi': 'INVALID_SPI 通知',
     'child-sa-not-found': 'CHILD_SA_NOT_FOUND',
     'reverse-silent': '逆方向の沈黙',
+    'informational-after-burst': '沈黙中の受信側からの暗号化された INFORMATIONAL',
     delete: 'Delete',
     'ike-sa-deleted': 'IKE SA の削除',
   },
+};
+
+const CERTAINTY_TEXT: Record<Lang, { inferred: string; certain: string }> = {
+  en: { inferred: 'inferred', certain: 'certain' },
+  ja: { inferred: '推定', certain: '確定' },
 };
 
 /** Formats seconds for a message: "850 ms", "41 s", "3 min 20 s". */
@@ -405,15 +412,19 @@ export function recoveryText(f: Finding, lang: Lang): string {
   return fill(RECOVERY_TEXT[lang][r.kind], { frame: r.at ? r.at.frame : '?' });
 }
 
-/** The one-line message of a finding, in the requested language. */
+/** Formats the one-line message of a finding in the requested language. */
 export function findingMessage(f: Finding, lang: Lang): string {
   const text = CATALOG[f.kind][lang];
+  const ja = lang === 'ja';
   const evidenceKinds = [...new Set(f.evidence.map((e) => e.kind))];
-  const evidence = evidenceKinds.length > 0 ? evidenceKinds.map((k) => EVIDENCE_TEXT[lang][k] ?? k).join(lang === 'ja' ? '、' : ', ') : EVIDENCE_TEXT[lang]['reverse-silent']!;
-  const encoding = f.details.encoding;
-  const encodingText =
-    encoding === 'notification-data' ? (lang === 'ja' ? 'SPI サイズ 0 の通知データ' : 'notification data, SPI size 0') : lang === 'ja' ? 'SPI フィールド' : 'SPI field';
-  const classification = f.classification ? (lang === 'ja' ? (f.classification === 'transient' ? '一時的' : '持続的') : f.classification) : lang === 'ja' ? '未分類' : 'unclassified';
+  let evidence = EVIDENCE_TEXT[lang]['reverse-silent']!;
+  if (evidenceKinds.length > 0) evidence = evidenceKinds.map((k) => EVIDENCE_TEXT[lang][k] ?? k).join(ja ? '、' : ', ');
+  let encodingText = ja ? 'SPI フィールド' : 'SPI field';
+  if (f.details.encoding === 'notification-data') encodingText = ja ? 'SPI サイズ 0 の通知データ' : 'notification data, SPI size 0';
+  let classification = ja ? '未分類' : 'unclassified';
+  if (f.classification === 'transient') classification = ja ? '一時的' : 'transient';
+  if (f.classification === 'persistent') classification = ja ? '持続的' : 'persistent';
+  const certainty = f.certainty === 'inferred' ? CERTAINTY_TEXT[lang].inferred : CERTAINTY_TEXT[lang].certain;
   const values: Record<string, string | number> = {
     n: f.packets,
     proto: (f.protocol ?? 'esp').toUpperCase(),
@@ -423,7 +434,7 @@ export function findingMessage(f: Finding, lang: Lang): string {
     duration: formatDuration(f.durationSeconds ?? 0, lang),
     recovery: recoveryText(f, lang),
     classification,
-    certainty: f.certainty === 'inferred' ? (lang === 'ja' ? '推定' : 'inferred') : lang === 'ja' ? '確定' : 'certain',
+    certainty,
     evidence,
     ikeSa: f.ikeSa ?? '?',
     ikeSpis: String(f.details.ikeSpis ?? f.ikeSa ?? '?'),
@@ -436,7 +447,7 @@ export function findingMessage(f: Finding, lang: Lang): string {
   return fill(text.message, values);
 }
 
-/** What `spitrace explain KIND` prints. */
+/** Formats what `spitrace explain KIND` prints. */
 export function explain(kind: FindingKind, lang: Lang): string {
   const entry = CATALOG[kind];
   const t = entry[lang];

@@ -27,7 +27,7 @@ export function clock(ref: FrameRef): string {
   return formatTime(ref.time).slice(11, 23);
 }
 
-/** The verdict lines: one per persistent desync, then a count of transient ones, or a clean bill. */
+/** Builds the verdict lines: one per persistent desync, then the transient ones, or a clean bill. */
 function verdict(r: AnalysisResult, o: TextOptions): string[] {
   const desyncs = r.findings.filter((f) => f.kind === 'desync');
   const lines: string[] = [];
@@ -93,7 +93,7 @@ export interface TimelineEntry {
   findingId: string | null;
 }
 
-/** A tunnel's SA events and outages, in time order. Answered IKE requests are left out as noise. */
+/** Lists a tunnel's SA events and outages in time order, leaving out IKE responses as noise. */
 export function tunnelTimeline(t: Tunnel, findings: Finding[], lang: Lang): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   let lastIcmp: FrameRef | null = null;
@@ -159,7 +159,7 @@ function saRow(sa: ChildSa, o: TextOptions): string {
   return '  ' + cols.join('  ');
 }
 
-/** The whole text report. */
+/** Renders the whole text report. */
 export function renderText(r: AnalysisResult, o: TextOptions): string {
   const out: string[] = [];
   out.push(...verdict(r, o));

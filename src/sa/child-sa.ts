@@ -5,6 +5,27 @@
 
 import type { Encapsulation, FrameRef, Spi } from '../types.js';
 import type { IkeSaId, IpsecProtocol } from './events.js';
+import type { Outage } from './outages.js';
+import type { Direction } from './silence.js';
+import type { Tunnel } from './tunnel.js';
+
+/**
+ * Copies a frame reference. Packets handed to the tracker may be reused by
+ * the decoder for the next frame, so anything kept must be a copy.
+ */
+export function snapshot(ref: FrameRef): FrameRef {
+  return { input: ref.input, frame: ref.frame, time: { sec: ref.time.sec, nsec: ref.time.nsec, digits: ref.time.digits } };
+}
+
+/** The tunnel and both directions an SA's packets belong to, for the sender they came from. */
+export interface SaLinks {
+  src: string;
+  tunnel: Tunnel;
+  /** Traffic from the sender to this SA's receiver. */
+  forward: Direction;
+  /** Traffic from the receiver back to the sender. */
+  reverse: Direction;
+}
 
 export type ChildSaState =
   /** Offered in a request; the exchange has not completed. */
@@ -138,8 +159,17 @@ export class ChildSa {
   /** Packets also seen in another input (counted once). */
   duplicates = 0;
   first: FrameRef | null = null;
-  last: FrameRef | null = null;
+  // The last packet, as numbers: this runs for every packet, and a copied object each time would cost more.
+  private lastInput = 0;
+  private lastFrame = 0;
+  private lastSec = 0;
+  private lastNsec = 0;
+  private lastDigits = 0;
   lastSrc: string | null = null;
+  /** Cached tunnel and directions for the last sender (see SaLinks). */
+  links: SaLinks | null = null;
+  /** The outage of failing packets on this SA that is still open. */
+  openOutage: Outage | null = null;
   encapsulation: Encapsulation = 'none';
   /** UDP/TCP ports of the last encapsulated packet. */
   srcPort = 0;
@@ -160,20 +190,30 @@ export class ChildSa {
     this.origin = state === 'observed' || state === 'never-installed' ? 'observed' : 'negotiated';
   }
 
+  /** The last packet counted on this SA. */
+  get last(): FrameRef | null {
+    if (this.packets === 0) return null;
+    return { input: this.lastInput, frame: this.lastFrame as FrameRef['frame'], time: { sec: this.lastSec, nsec: this.lastNsec, digits: this.lastDigits } };
+  }
+
   /**
    * Counts one packet. Returns false when it is the same packet already
-   * counted from another input (captured on both sides).
+   * counted from another input (captured on both sides); that check runs only
+   * when `multipleInputs` is set.
    */
-  count(ref: FrameRef, src: string, seq: number, length: number, encapsulation: Encapsulation, srcPort: number, dstPort: number): boolean {
-    const t = ref.time.sec + ref.time.nsec / 1e9;
-    if (this.recent.seenElsewhere(seq, ref.input, t)) {
+  count(ref: FrameRef, src: string, seq: number, length: number, encapsulation: Encapsulation, srcPort: number, dstPort: number, multipleInputs: boolean): boolean {
+    if (multipleInputs && this.recent.seenElsewhere(seq, ref.input, ref.time.sec + ref.time.nsec / 1e9)) {
       this.duplicates += 1;
       return false;
     }
     this.packets += 1;
     this.bytes += length;
-    if (this.first === null) this.first = ref;
-    this.last = ref;
+    if (this.first === null) this.first = snapshot(ref);
+    this.lastInput = ref.input;
+    this.lastFrame = ref.frame;
+    this.lastSec = ref.time.sec;
+    this.lastNsec = ref.time.nsec;
+    this.lastDigits = ref.time.digits;
     this.lastSrc = src;
     this.encapsulation = encapsulation;
     this.srcPort = srcPort;

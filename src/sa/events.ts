@@ -52,8 +52,11 @@ export type SaEvent =
   | { type: 'ike-sa-rekeyed'; at: FrameRef; ikeSa: IkeSaId; newIkeSa: IkeSaId }
   /** An IKE SA was deleted by a Delete payload. IKEv2 takes its CHILD_SAs along (RFC 7296 §1.4.1). */
   | { type: 'ike-sa-deleted'; at: FrameRef; ikeSa: IkeSaId; version: 1 | 2 }
-  /** An IKE request: `liveness` marks an empty INFORMATIONAL (IKEv2 DPD) or an IKEv1 R-U-THERE (RFC 3706). */
-  | { type: 'ike-request'; at: FrameRef; ikeSa: IkeSaId; from: string; to: string; exchange: string; messageId: number; retransmission: boolean; liveness: boolean }
+  /**
+   * An IKE request: `liveness` marks an empty INFORMATIONAL (IKEv2 DPD) or an IKEv1 R-U-THERE (RFC 3706);
+   * `hidden` is true when its content could not be read (encrypted without keys).
+   */
+  | { type: 'ike-request'; at: FrameRef; ikeSa: IkeSaId; from: string; to: string; exchange: string; messageId: number; retransmission: boolean; liveness: boolean; hidden: boolean }
   /** The response to an earlier request. */
   | { type: 'ike-response'; at: FrameRef; ikeSa: IkeSaId; from: string; to: string; exchange: string; messageId: number; liveness: boolean }
   /**

@@ -60,6 +60,7 @@ export interface Evidence {
     | 'invalid-spi'
     | 'child-sa-not-found'
     | 'reverse-silent'
+    | 'informational-after-burst'
     | 'delete'
     | 'ike-sa-deleted';
   at: FrameRef;

@@ -9,11 +9,13 @@
 // payloads in Informational exchanges are one-way notifications; DPD uses
 // R-U-THERE and R-U-THERE-ACK notifies (RFC 3706).
 //
-// State is kept per IKE SA and per open exchange, and dropped when the
-// exchange completes, so it grows with SAs, not messages.
+// IKEv2 responses are paired with their requests by the exchange tracker;
+// this file keeps only what spans exchanges (IKE_AUTH rounds, IKEv1 Quick
+// Mode's three messages, DPD), so state grows with SAs, not messages.
 
 import type { FrameRef, Spi } from '../types.js';
 import type { DeletePayload, IkeMessage, IkePayload, NotifyPayload, Proposal, SaPayload } from '../ike/types.js';
+import { exchangeName as ikeExchangeName } from '../ike/registry.js';
 import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
 
 const V2 = { SA: 33, IDi: 35, IDr: 36, AUTH: 39, N: 41, D: 42, TSi: 44, TSr: 45 } as const;
@@ -93,16 +95,27 @@ export function invalidSpiOf(n: NotifyPayload): { spi: Spi; encoding: 'spi-field
   return null;
 }
 
+/** What the exchange tracker found out about a message. */
+export interface Pairing {
+  retransmission: boolean;
+  /** For a response, the request it answers when that was captured. */
+  request: IkeMessage | null;
+}
+
+/** Payloads a reader can see in a message: the inner ones once decrypted, none while encrypted. */
+function readablePayloads(msg: IkeMessage): IkePayload[] | null {
+  if (msg.encrypted && !msg.decrypted) return null;
+  return msg.inner ?? msg.payloads;
+}
+
+/** An IKEv1 Quick Mode in progress. */
 interface OpenExchange {
-  messageId: number;
   requester: string;
-  exchangeType: number;
-  at: FrameRef;
+  /** The first message's payloads; null when it could not be read. */
   payloads: IkePayload[] | null;
-  /** IKEv1 Quick Mode: the responder's message was seen. */
+  /** The responder's message, once seen. */
   quickResponse: IkePayload[] | null;
   quickResponder: string | null;
-  quickResponseAt: FrameRef | null;
 }
 
 interface IkeSaTrack {
@@ -114,6 +127,7 @@ interface IkeSaTrack {
   /** IKE_AUTH request SA payload: the initiator's inbound SPIs, installed when the final IKE_AUTH response arrives. */
   authOffer: InboundSpi[];
   authInitialContact: boolean;
+  /** IKEv1 Quick Modes in progress, by message ID. */
   open: Map<string, OpenExchange>;
   /** IKEv1 DPD: an R-U-THERE from this address is still unanswered. */
   dpdPending: Set<string>;
@@ -125,9 +139,12 @@ interface IkeSaTrack {
 export class IkeEventTranslator {
   private readonly sas = new Map<IkeSaId, IkeSaTrack>();
 
-  /** Events caused by one message. `retransmission` comes from the exchange tracker. */
-  translate(msg: IkeMessage, retransmission: boolean): SaEvent[] {
-    return msg.version === 2 ? this.v2(msg, retransmission) : this.v1(msg, retransmission);
+  /**
+   * Events caused by one message. The exchange tracker (src/ike/exchanges.ts) says whether it is a
+   * retransmission and, for an IKEv2 response, which request it answers.
+   */
+  translate(msg: IkeMessage, pairing: Pairing): SaEvent[] {
+    return msg.version === 2 ? this.v2(msg, pairing) : this.v1(msg, pairing.retransmission);
   }
 
   private track(msg: IkeMessage, initiator: string, responder: string): IkeSaTrack {
@@ -150,7 +167,8 @@ export class IkeEventTranslator {
 
   // ---- IKEv2 ---------------------------------------------------------------
 
-  private v2(msg: IkeMessage, retransmission: boolean): SaEvent[] {
+  private v2(msg: IkeMessage, pairing: Pairing): SaEvent[] {
+    const retransmission = pairing.retransmission;
     const src = msg.src.address;
     const dst = msg.dst.address;
     const initiator = msg.initiator ? src : dst;
@@ -158,24 +176,21 @@ export class IkeEventTranslator {
     const t = this.track(msg, initiator, responder);
     const at = msg.ref;
     const exchange = msg.header.exchangeType;
-    const exchangeName = v2ExchangeName(exchange);
+    const exchangeName = ikeExchangeName(2, exchange);
     const messageId = msg.header.messageId as number;
     const payloads = msg.inner ?? msg.payloads;
     const readable = !msg.encrypted || msg.decrypted;
     const events: SaEvent[] = [];
-    const key = `${messageId}|${msg.initiator ? 'i' : 'r'}`;
-    const requestKey = `${messageId}|${msg.initiator ? 'r' : 'i'}`;
 
     if (!msg.response) {
       const liveness = exchange === V2_EXCHANGE.INFORMATIONAL && readable && payloads.filter((p) => p.kind !== 'sk' && p.kind !== 'skf').length === 0;
-      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: exchangeName, messageId, retransmission, liveness });
+      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: exchangeName, messageId, retransmission, liveness, hidden: !readable });
       if (retransmission) return events;
       if (exchange === V2_EXCHANGE.IKE_SA_INIT) {
         events.push({ type: 'ike-sa-init', at, ikeSa: t.id, initiator: src, responder: dst, version: 2 });
         return events;
       }
       if (msg.fragment && !msg.inner) return events;
-      this.remember(t, key, { messageId, requester: src, exchangeType: exchange, at, payloads: readable ? payloads : null, quickResponse: null, quickResponder: null, quickResponseAt: null });
       if (!readable) return events;
       if (exchange === V2_EXCHANGE.IKE_AUTH) {
         const offer = offeredSpis(payloads, src);
@@ -193,13 +208,14 @@ export class IkeEventTranslator {
     }
 
     // A response.
-    const request = t.open.get(requestKey) ?? null;
-    const liveness = exchange === V2_EXCHANGE.INFORMATIONAL && request?.payloads !== null && request?.payloads !== undefined && request.payloads.filter((p) => p.kind !== 'sk' && p.kind !== 'skf').length === 0;
+    const request = pairing.request;
+    const requestPayloads = request ? readablePayloads(request) : null;
+    const liveness = exchange === V2_EXCHANGE.INFORMATIONAL && requestPayloads !== null && requestPayloads.filter((p) => p.kind !== 'sk' && p.kind !== 'skf').length === 0;
     events.push({ type: 'ike-response', at, ikeSa: t.id, from: src, to: dst, exchange: exchangeName, messageId, liveness });
-    if (msg.fragment && !msg.inner) return events;
+    if (retransmission || (msg.fragment && !msg.inner)) return events;
     if (exchange === V2_EXCHANGE.IKE_SA_INIT) return events;
     if (!request) return events;
-    t.open.delete(requestKey);
+    const requester = request.src.address;
 
     if (exchange === V2_EXCHANGE.IKE_AUTH) {
       if (!readable) {
@@ -228,8 +244,7 @@ export class IkeEventTranslator {
       return events;
     }
 
-    if (!readable || request.payloads === null) return events;
-    const requestPayloads = request.payloads;
+    if (!readable || requestPayloads === null) return events;
 
     if (exchange === V2_EXCHANGE.CREATE_CHILD_SA) {
       const ikeOffer = ikeProposal(requestPayloads);
@@ -239,7 +254,7 @@ export class IkeEventTranslator {
         const successor: IkeSaTrack = {
           id: newId,
           version: 2,
-          initiator: request.requester,
+          initiator: requester,
           responder: src,
           established: true,
           authOffer: [],
@@ -252,10 +267,10 @@ export class IkeEventTranslator {
         events.push({ type: 'ike-sa-rekeyed', at, ikeSa: t.id, newIkeSa: newId });
         return events;
       }
-      const offer = offeredSpis(requestPayloads, request.requester);
+      const offer = offeredSpis(requestPayloads, requester);
       const answer = offeredSpis(payloads, src);
       if (offer.length > 0 && answer.length > 0) {
-        events.push(...installed(at, t.id, 'CREATE_CHILD_SA', offer, answer, this.rekeyTargets(requestPayloads, request.requester, src)));
+        events.push(...installed(at, t.id, 'CREATE_CHILD_SA', offer, answer, this.rekeyTargets(requestPayloads, requester, src)));
       } else if (offer.length > 0) {
         events.push({ type: 'child-failed', at, sas: offer, reason: 'no SA payload in the response' });
       }
@@ -299,7 +314,8 @@ export class IkeEventTranslator {
     return events;
   }
 
-  private v2InformationalResponse(t: IkeSaTrack, msg: IkeMessage, payloads: IkePayload[], request: OpenExchange, requestPayloads: IkePayload[]): SaEvent[] {
+  private v2InformationalResponse(t: IkeSaTrack, msg: IkeMessage, payloads: IkePayload[], request: IkeMessage, requestPayloads: IkePayload[]): SaEvent[] {
+    const requester = request.src.address;
     const events: SaEvent[] = [];
     const src = msg.src.address;
     const completed: InboundSpi[] = [];
@@ -312,7 +328,7 @@ export class IkeEventTranslator {
       if (!protocol) continue;
       for (const h of d.spis) {
         const spi = spiOf(h);
-        if (spi !== null) completed.push({ receiver: request.requester, protocol, spi });
+        if (spi !== null) completed.push({ receiver: requester, protocol, spi });
       }
     }
     for (const d of deletes(payloads)) {
@@ -330,7 +346,7 @@ export class IkeEventTranslator {
       for (const n of notifies(requestPayloads, V2_NOTIFY.INVALID_SPI)) {
         const reported = invalidSpiOf(n);
         if (!reported) continue;
-        events.push({ type: 'invalid-spi-rejected', at: msg.ref, notifyAt: request.at, reporter: request.requester, peer: src, spi: reported.spi, spiSize: n.spiSize, ikeSa: t.id });
+        events.push({ type: 'invalid-spi-rejected', at: msg.ref, notifyAt: request.ref, reporter: requester, peer: src, spi: reported.spi, spiSize: n.spiSize, ikeSa: t.id });
       }
     }
     events.push(...this.invalidSpiEvents(t, msg, payloads, src, msg.dst.address, true));
@@ -390,7 +406,7 @@ export class IkeEventTranslator {
 
     if (exchange === V1_EXCHANGE.INFORMATIONAL) {
       if (!readable) {
-        events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'INFORMATIONAL', messageId: msg.header.messageId as number, retransmission, liveness: false });
+        events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'INFORMATIONAL', messageId: msg.header.messageId as number, retransmission, liveness: false, hidden: true });
         return events;
       }
       for (const d of deletes(payloads)) {
@@ -406,7 +422,7 @@ export class IkeEventTranslator {
       if (notifies(payloads, V1_NOTIFY.R_U_THERE).length > 0) {
         const again = t.dpdPending.has(src);
         t.dpdPending.add(src);
-        events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'R-U-THERE', messageId: msg.header.messageId as number, retransmission: again, liveness: true });
+        events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'R-U-THERE', messageId: msg.header.messageId as number, retransmission: again, liveness: true, hidden: false });
       }
       if (notifies(payloads, V1_NOTIFY.R_U_THERE_ACK).length > 0) {
         t.dpdPending.delete(dst);
@@ -427,20 +443,19 @@ export class IkeEventTranslator {
     const open = t.open.get(key);
 
     if (!open) {
-      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'QUICK_MODE', messageId, retransmission: false, liveness: false });
-      this.remember(t, key, { messageId, requester: src, exchangeType: V1_EXCHANGE.QUICK, at, payloads: readable ? payloads : null, quickResponse: null, quickResponder: null, quickResponseAt: null });
+      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'QUICK_MODE', messageId, retransmission: false, liveness: false, hidden: !readable });
+      this.remember(t, key, { requester: src, payloads: readable ? payloads : null, quickResponse: null, quickResponder: null });
       if (readable) for (const sa of offeredSpis(payloads, src)) events.push({ type: 'child-proposed', at, ikeSa: t.id, exchange: 'QUICK_MODE', sa, peer: dst });
       return events;
     }
     if (src === open.requester && open.quickResponse === null) {
-      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'QUICK_MODE', messageId, retransmission: true, liveness: false });
+      events.push({ type: 'ike-request', at, ikeSa: t.id, from: src, to: dst, exchange: 'QUICK_MODE', messageId, retransmission: true, liveness: false, hidden: !readable });
       return events;
     }
     if (src !== open.requester) {
       if (open.quickResponse !== null || retransmission) return events;
       open.quickResponse = readable ? payloads : [];
       open.quickResponder = src;
-      open.quickResponseAt = at;
       events.push({ type: 'ike-response', at, ikeSa: t.id, from: src, to: dst, exchange: 'QUICK_MODE', messageId, liveness: false });
       return events;
     }
@@ -479,19 +494,4 @@ function installed(at: FrameRef, ikeSa: IkeSaId, exchange: string, offer: Inboun
 function selectorKey(payloads: IkePayload[]): string {
   const ids = payloads.filter((p) => p.type === V1_ID && p.kind === 'other').map((p) => JSON.stringify(p.kind === 'other' ? p.fields : {}));
   return ids.length === 0 ? 'default' : ids.sort().join('|');
-}
-
-function v2ExchangeName(n: number): string {
-  switch (n) {
-    case 34:
-      return 'IKE_SA_INIT';
-    case 35:
-      return 'IKE_AUTH';
-    case 36:
-      return 'CREATE_CHILD_SA';
-    case 37:
-      return 'INFORMATIONAL';
-    default:
-      return String(n);
-  }
 }

@@ -68,7 +68,7 @@ function names(e: TunnelEvent, sa: ChildSa): boolean {
 }
 
 /**
- * How the outage ended: the first recovery event at or after its last
+ * Finds how the outage ended: the first recovery event at or after its last
  * failing packet (allowing the transient window for packets in flight).
  */
 function findRecovery(o: Outage, events: TunnelEvent[], windowSeconds: number): { kind: RecoveryKind; at: FrameRef | null } {

@@ -46,6 +46,7 @@ export class SilenceRun {
     this.last = first;
   }
 
+  /** Adds a packet; `ref` must be a copy the run may keep. */
   add(sa: ChildSa, ref: FrameRef): void {
     let list = this.bySa.get(sa);
     if (!list) {
@@ -87,11 +88,21 @@ export const DEFAULT_SILENCE: SilenceOptions = {
 
 /** State of one direction of a tunnel: traffic from `sender` to `receiver`. */
 export class Direction {
-  /** The receiver's last ESP/AH packet towards the sender. */
-  lastReverse: FrameRef | null = null;
-  /** The sender's last ESP/AH packet towards the receiver. */
-  lastForward: FrameRef | null = null;
+  /** True once the receiver sent any ESP/AH towards the sender; `reverseTime` is when it last did, in seconds. */
+  reverseSeen = false;
+  reverseTime = 0;
   run: SilenceRun | null = null;
+  /**
+   * The first packet since the receiver last sent, kept as numbers: most
+   * packets are answered before a second one follows, and then no run object
+   * is ever built.
+   */
+  pendingSa: ChildSa | null = null;
+  pendingInput = 0;
+  pendingFrame = 0;
+  pendingSec = 0;
+  pendingNsec = 0;
+  pendingDigits = 0;
   /** IKE requests from sender to receiver that were retransmitted while the run was open. */
   unansweredRequests = 0;
 
@@ -113,7 +124,12 @@ export class Direction {
     const run = this.run;
     if (!run) return false;
     if (run.packets < options.minPackets || run.seconds < options.minSeconds) return false;
-    if (!this.lastReverse) return allowNeverAnswered;
-    return secondsBetween(this.lastReverse.time, run.start.time) <= options.activeWithinSeconds;
+    if (!this.reverseSeen) return allowNeverAnswered;
+    return run.start.time.sec + run.start.time.nsec / 1e9 - this.reverseTime <= options.activeWithinSeconds;
+  }
+
+  /** The pending first packet as a frame reference. */
+  pendingRef(): FrameRef {
+    return { input: this.pendingInput, frame: this.pendingFrame as FrameRef['frame'], time: { sec: this.pendingSec, nsec: this.pendingNsec, digits: this.pendingDigits } };
   }
 }

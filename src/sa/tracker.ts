@@ -6,16 +6,16 @@
 // never per packet, except the frame lists of findings (the report lists
 // every flagged frame) and the packets of an open silence run.
 //
-// Protocol facts it rests on: an SPI is chosen by the receiver for its own
-// inbound SA (RFC 7296 §3.3.1, RFC 2409 §5.5); an IKEv2 CHILD_SA exists once
-// its exchange completed, the old SA of a rekey lives until a Delete removes
-// it (RFC 7296 §1.3.3, §1.4.1); an IKEv2 IKE SA deletion takes its CHILD_SAs
-// along (RFC 7296 §1.4.1); an IKEv1 Delete is a one-way notification
-// (RFC 2408 §3.15), so it takes effect when sent.
+// Protocol facts it rests on. An SPI is chosen by the receiver for its own
+// inbound SA (RFC 7296 §3.3.1, RFC 2409 §5.5). An IKEv2 CHILD_SA exists once
+// its exchange completed, and the old SA of a rekey lives until a Delete
+// removes it (RFC 7296 §1.3.3, §1.4.1). Deleting an IKEv2 IKE SA takes its
+// CHILD_SAs along (RFC 7296 §1.4.1). An IKEv1 Delete is a one-way
+// notification (RFC 2408 §3.15), so it takes effect when sent.
 
 import type { AhPacket, EspPacket, FrameRef, IcmpError, Spi } from '../types.js';
 import { compareTime, secondsBetween } from '../util/format.js';
-import { ChildSa, childSaKey, type DeletedBy } from './child-sa.js';
+import { ChildSa, childSaKey, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
 import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
 import { closeOutage, type Outage } from './outages.js';
@@ -41,7 +41,7 @@ export const DEFAULT_TRACKER_OPTIONS: TrackerOptions = {
   silence: DEFAULT_SILENCE,
 };
 
-/** What the tracker knows at the end of the input. */
+/** The SAs, findings and tunnels the tracker holds at the end of the input. */
 export interface TrackerResult {
   childSas: ChildSa[];
   findings: Finding[];
@@ -52,7 +52,7 @@ type Verdict = 'ok' | 'spi-not-installed' | 'spi-after-delete' | 'spi-lost' | 's
 
 const LOST_BY: ReadonlySet<DeletedBy> = new Set<DeletedBy>(['initial-contact', 'new-ike-sa', 'lost', 'invalid-spi']);
 
-/** ICMP errors that say a packet was not delivered (not "fragmentation needed" or "time exceeded"). */
+/** True for ICMP errors reporting an undelivered packet (not "fragmentation needed" or "time exceeded"). */
 function isDeliveryFailure(p: IcmpError): boolean {
   if (p.icmpVersion === 4) return p.icmpType === 3 && p.icmpCode !== 4;
   return p.icmpType === 1;
@@ -61,6 +61,10 @@ function isDeliveryFailure(p: IcmpError): boolean {
 export class SaTracker {
   private readonly options: TrackerOptions;
   private readonly sas = new Map<string, ChildSa>();
+  /** The same SAs by SPI alone; a bucket holds several when receivers chose the same SPI. */
+  private readonly bySpi = new Map<number, ChildSa | ChildSa[]>();
+  /** Set when packets come from several inputs, so the same packet seen twice is counted once. */
+  multipleInputs = false;
   private readonly tunnels = new Map<string, Tunnel>();
   private readonly ikeSaTunnel = new Map<IkeSaId, Tunnel>();
   private readonly packetFindings = new Map<string, Finding>();
@@ -111,6 +115,10 @@ export class SaTracker {
     if (!sa) {
       sa = new ChildSa(spi.receiver, spi.protocol, spi.spi, state);
       this.sas.set(key, sa);
+      const bucket = this.bySpi.get(spi.spi >>> 0);
+      if (bucket === undefined) this.bySpi.set(spi.spi >>> 0, sa);
+      else if (Array.isArray(bucket)) bucket.push(sa);
+      else this.bySpi.set(spi.spi >>> 0, [bucket, sa]);
     }
     if (peer && !sa.sender) sa.sender = peer;
     return sa;
@@ -146,36 +154,39 @@ export class SaTracker {
 
   // ---- packets --------------------------------------------------------------
 
-  /** Judges one ESP or AH packet against its receiver's inbound SAs. */
+  /**
+   * Judges one ESP or AH packet against its receiver's inbound SAs. The
+   * packet object may be reused by the caller afterwards: nothing of it is kept.
+   */
   packet(p: EspPacket | AhPacket): void {
     const protocol: IpsecProtocol = p.kind;
     const src = p.ip.src;
     const dst = p.ip.dst;
     const ref = p.ref;
-    const tunnel = this.tunnel(src, dst);
-    let sa = this.sas.get(childSaKey(dst, protocol, p.spi));
-    if (!sa) sa = this.observe(tunnel, dst, protocol, p.spi, src, ref);
+    let sa = this.lookup(dst, protocol, p.spi);
+    if (!sa) sa = this.observe(dst, protocol, p.spi, src, ref);
 
     if (p.spi < 256) this.noteReserved(p, protocol);
     const counted =
       p.kind === 'esp'
-        ? sa.count(ref, src, p.seq, p.length, p.encapsulation, p.srcPort, p.dstPort)
-        : sa.count(ref, src, p.seq, p.length, 'none', 0, 0);
+        ? sa.count(ref, src, p.seq, p.length, p.encapsulation, p.srcPort, p.dstPort, this.multipleInputs)
+        : sa.count(ref, src, p.seq, p.length, 'none', 0, 0, this.multipleInputs);
+
+    let links = sa.links;
+    if (links === null || links.src !== src) links = this.linksFor(sa, src, dst);
 
     // The receiver of this packet's reverse direction just spoke.
-    const opposite = tunnel.direction(dst, src);
-    opposite.lastReverse = ref;
-    if (opposite.run || opposite.overflowed) this.dropRun(opposite);
-
-    const forward = tunnel.direction(src, dst);
-    forward.lastForward = ref;
+    const opposite = links.reverse;
+    opposite.reverseSeen = true;
+    opposite.reverseTime = ref.time.sec + ref.time.nsec / 1e9;
+    if (opposite.run !== null || opposite.pendingSa !== null || opposite.overflowed) this.dropRun(opposite);
 
     const verdict = this.verdict(sa);
     if (verdict === 'ok') {
       if (!counted) return;
-      const outage = this.openOutages.get(sa);
-      if (outage && outage.src === src) this.endOutage(sa, outage);
-      this.extendRun(forward, sa, ref);
+      const outage = sa.openOutage;
+      if (outage !== null && outage.src === src) this.endOutage(sa, outage);
+      this.extendRun(links.forward, sa, ref);
       return;
     }
     const inferred = verdict === 'spi-lost' || (verdict === 'spi-not-installed' && sa.origin === 'observed');
@@ -200,8 +211,25 @@ export class SaTracker {
     }
   }
 
+  /** Finds an SA by receiver, protocol and SPI without building a string key (the per-packet path). */
+  private lookup(receiver: string, protocol: IpsecProtocol, spi: number): ChildSa | undefined {
+    const entry = this.bySpi.get(spi >>> 0);
+    if (entry === undefined) return undefined;
+    if (!Array.isArray(entry)) return entry.receiver === receiver && entry.protocol === protocol ? entry : undefined;
+    for (const sa of entry) if (sa.receiver === receiver && sa.protocol === protocol) return sa;
+    return undefined;
+  }
+
+  private linksFor(sa: ChildSa, src: string, dst: string): SaLinks {
+    const tunnel = this.tunnel(src, dst);
+    const links: SaLinks = { src, tunnel, forward: tunnel.direction(src, dst), reverse: tunnel.direction(dst, src) };
+    sa.links = links;
+    return links;
+  }
+
   /** Creates the record of an SA first seen in traffic. */
-  private observe(tunnel: Tunnel, receiver: string, protocol: IpsecProtocol, spi: Spi, sender: string, ref: FrameRef): ChildSa {
+  private observe(receiver: string, protocol: IpsecProtocol, spi: Spi, sender: string, ref: FrameRef): ChildSa {
+    const tunnel = this.tunnel(sender, receiver);
     const visible = tunnel.visibleSince !== null && !tunnel.blind && compareTime(tunnel.visibleSince.time, ref.time) <= 0;
     if (tunnel.visibleSince === null) tunnel.trafficBeforeIke = true;
     const sa = this.sa({ receiver, protocol, spi }, sender, visible ? 'never-installed' : 'observed');
@@ -237,7 +265,7 @@ export class SaTracker {
       f.spi = sa.spi;
       f.src = src;
       f.dst = dst;
-      f.first = ref;
+      f.first = snapshot(ref);
       f.ikeSa = sa.ikeSa;
       f.certainty = certainty;
       this.packetFindings.set(key, f);
@@ -245,15 +273,20 @@ export class SaTracker {
     f.frames.push([ref.input, ref.frame]);
     if (!counted) return;
     f.packets += 1;
-    f.last = ref;
+    const kept = snapshot(ref);
+    f.last = kept;
 
-    let outage = this.openOutages.get(sa);
-    if (outage && outage.src !== src) outage = undefined;
-    if (!outage) {
-      outage = { sa, src, dst, first: ref, last: ref, packets: 0, kinds: new Set(), findings: new Set(), evidence: [] };
+    let outage = sa.openOutage;
+    if (outage !== null && outage.src !== src) {
+      this.endOutage(sa, outage);
+      outage = null;
+    }
+    if (outage === null) {
+      outage = { sa, src, dst, first: kept, last: kept, packets: 0, kinds: new Set(), findings: new Set(), evidence: [] };
+      sa.openOutage = outage;
       this.openOutages.set(sa, outage);
     }
-    outage.last = ref;
+    outage.last = kept;
     outage.packets += 1;
     outage.kinds.add(kind);
     outage.findings.add(f);
@@ -268,6 +301,7 @@ export class SaTracker {
   }
 
   private endOutage(sa: ChildSa, outage: Outage): void {
+    sa.openOutage = null;
     this.openOutages.delete(sa);
     this.closedOutages.push(outage);
   }
@@ -277,21 +311,34 @@ export class SaTracker {
   private extendRun(d: Direction, sa: ChildSa, ref: FrameRef): void {
     // Without any reverse traffic yet, only SAs whose install was seen start a run: then "since the
     // install" is a meaningful start for packets a later INVALID_SPI or ICMP error shows were dropped.
-    if (!d.lastReverse && !(sa.origin === 'negotiated' && sa.state === 'installed')) return;
+    if (!d.reverseSeen && !(sa.origin === 'negotiated' && sa.state === 'installed')) return;
     if (d.overflowed) return;
+    if (d.run === null && d.pendingSa === null) {
+      // The usual case: the first packet since the receiver last sent. Keep it as numbers only.
+      d.pendingSa = sa;
+      d.pendingInput = ref.input;
+      d.pendingFrame = ref.frame;
+      d.pendingSec = ref.time.sec;
+      d.pendingNsec = ref.time.nsec;
+      d.pendingDigits = ref.time.digits;
+      return;
+    }
+    const run = this.runOf(d)!;
     // A long pause in the sender's own traffic (or a clock that went backwards) ends the run: silence
     // only means something while the sender keeps sending.
-    if (d.run) {
-      const gap = secondsBetween(d.run.last.time, ref.time);
-      if (gap < 0 || gap > this.options.silence.activeWithinSeconds) this.dropRun(d);
+    const gap = secondsBetween(run.last.time, ref.time);
+    if (gap < 0 || gap > this.options.silence.activeWithinSeconds) {
+      this.dropRun(d);
+      this.extendRun(d, sa, ref);
+      return;
     }
-    if (!d.run) d.run = new SilenceRun(ref);
-    if (d.run.packets >= MAX_RUN_PACKETS) {
+    if (run.packets >= MAX_RUN_PACKETS) {
       d.run = null;
       d.overflowed = true;
       return;
     }
-    d.run.add(sa, ref);
+    run.add(sa, snapshot(ref));
+    if (d.run === null) return;
     const silence = this.options.silence;
     if (!d.isSilent(silence)) return;
     if (d.run.seconds >= silence.persistSeconds) {
@@ -304,9 +351,21 @@ export class SaTracker {
     }
   }
 
-  /** The receiver spoke again: the unanswered packets were not lost. */
+  /** Returns the direction's run, turning a pending first packet into one. */
+  private runOf(d: Direction): SilenceRun | null {
+    if (d.run === null && d.pendingSa !== null) {
+      const first = d.pendingRef();
+      d.run = new SilenceRun(first);
+      d.run.add(d.pendingSa, first);
+      d.pendingSa = null;
+    }
+    return d.run;
+  }
+
+  /** Drops the run because the receiver sent again, so the packets without a reply were not lost. */
   private dropRun(d: Direction): void {
     d.overflowed = false;
+    d.pendingSa = null;
     const run = d.run;
     if (!run) return;
     d.run = null;
@@ -322,7 +381,7 @@ export class SaTracker {
 
   /** Evidence confirmed that the receiver lost the SAs the run was sent on: flag the run's packets. */
   private confirmRun(d: Direction, evidence: Evidence): void {
-    const run = d.run;
+    const run = this.runOf(d);
     if (!run) return;
     d.run = null;
     run.evidence.push(evidence);
@@ -340,7 +399,7 @@ export class SaTracker {
   /** Adds evidence to every direction whose receiver is `receiver` and whose run is open. */
   private evidenceAgainst(tunnel: Tunnel, receiver: string, evidence: Evidence, requireSilence: boolean): void {
     for (const d of tunnel.allDirections()) {
-      if (d.receiver !== receiver || !d.run) continue;
+      if (d.receiver !== receiver || (d.run === null && d.pendingSa === null)) continue;
       if (requireSilence && !d.isSilent(this.options.silence)) continue;
       this.confirmRun(d, evidence);
     }
@@ -353,7 +412,7 @@ export class SaTracker {
     }
   }
 
-  /** An ICMP error: the reporter could not deliver a packet, often because nothing listens for ESP any more. */
+  /** Uses an ICMP error as evidence: the reporter could not deliver a packet, often because nothing listens for ESP any more. */
   icmpError(p: IcmpError): void {
     const q = p.quoted;
     if (!q || !isDeliveryFailure(p)) return;
@@ -365,14 +424,14 @@ export class SaTracker {
     const evidence: Evidence = { kind: 'icmp-error', at: p.ref, detail: `ICMP${p.icmpVersion === 6 ? 'v6' : ''} type ${p.icmpType} code ${p.icmpCode} from ${p.ip.src}` };
     tunnel.record({ kind: 'icmp-error', at: p.ref, actor: p.ip.src, sas: [], ikeSa: null });
     const d = tunnel.direction(sender, receiver);
-    if (d.run) {
+    if (d.run !== null || d.pendingSa !== null) {
       this.confirmRun(d, evidence);
       this.addOutageEvidence(tunnel, receiver, evidence);
       return;
     }
-    // No run is open (the receiver never sent anything back): the quoted packet itself was not delivered,
-    // and neither will the next ones be. Protocol unreachable means the receiver does not process ESP or AH
-    // at all; port unreachable on 4500 means nothing listens for ESP in UDP any more (the daemon is gone).
+    // No run is open because the receiver never sent anything back. The quoted packet itself was not
+    // delivered, and neither will the next ones be. Protocol unreachable means the receiver does not
+    // process ESP or AH at all. Port unreachable on 4500 means nothing listens for ESP in UDP any more.
     if (q.spi === null) return;
     const protocol: IpsecProtocol = q.protocol === 51 ? 'ah' : 'esp';
     const sa = this.sas.get(childSaKey(receiver, protocol, q.spi));
@@ -603,6 +662,14 @@ export class SaTracker {
 
   private onIkeRequest(e: Extract<SaEvent, { type: 'ike-request' }>): void {
     const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.from, e.to);
+    if (e.hidden && !e.retransmission && e.exchange === 'INFORMATIONAL') {
+      // Without keys: an INFORMATIONAL from a receiver while the sender's packets go unanswered is most
+      // likely an INVALID_SPI notify or a Delete about them (RFC 7296 §2.21.4).
+      const d = tunnel.direction(e.to, e.from);
+      if (d.isSilent(this.options.silence, true)) {
+        this.confirmRun(d, { kind: 'informational-after-burst', at: e.at, detail: `encrypted ${e.exchange} from ${e.from} MID ${e.messageId}` });
+      }
+    }
     if (!e.retransmission) return;
     tunnel.record({ kind: 'ike-unanswered', at: e.at, actor: e.from, sas: [], ikeSa: e.ikeSa });
     const d = tunnel.direction(e.from, e.to);
@@ -636,10 +703,10 @@ export class SaTracker {
     f.details = { encoding: e.encoding, spiSize: e.spiSize, messageId: e.messageId, reporter: e.reporter };
     this.emit(f, 'close');
 
-    // The reporter says it has no SA for this SPI: packets the peer sends on it are dropped from here on.
+    // The reporter has no SA for this SPI, so packets the peer sends on it are dropped from here on.
     const evidence: Evidence = { kind: 'invalid-spi', at: e.at, detail: `INVALID_SPI for ${e.spi} (${e.encoding})` };
     const d = tunnel.direction(e.peer, e.reporter);
-    if (d.run) this.confirmRun(d, evidence);
+    if (d.run !== null || d.pendingSa !== null) this.confirmRun(d, evidence);
     const sa = this.sas.get(childSaKey(e.reporter, e.protocol, e.spi));
     if (sa && sa.accepting) {
       if (sa.origin === 'negotiated') {
@@ -767,7 +834,7 @@ export class SaTracker {
   }
 }
 
-/** A finding for live output while a silence is not yet confirmed; it never enters the report. */
+/** Builds a finding for live output while a silence is not yet confirmed; it never enters the report. */
 function provisionalFinding(sender: string, receiver: string, run: SilenceRun, sa: ChildSa, packets: number): Finding {
   const f = blankFinding(`p-${sa.key}-${run.start.input}-${run.start.frame}`, 'spi-lost');
   f.protocol = sa.protocol;

@@ -219,7 +219,7 @@ describe('SA tracker', () => {
       lost.push(ref.frame);
       t.packet(esp(ref, A, B, 0xa000b, seq.n));
       if (s === 15 || s === 17 || s === 20) {
-        t.apply({ type: 'ike-request', at: clock.at(s + 0.01), ikeSa: IKE, from: A, to: B, exchange: 'INFORMATIONAL', messageId: 2, retransmission: s !== 15, liveness: true });
+        t.apply({ type: 'ike-request', at: clock.at(s + 0.01), ikeSa: IKE, from: A, to: B, exchange: 'INFORMATIONAL', messageId: 2, retransmission: s !== 15, liveness: true, hidden: false });
       }
     }
     const restart = clock.at(30);
@@ -385,6 +385,7 @@ describe('SA tracker', () => {
 
   it('tracker counts a packet seen in two inputs once', () => {
     const t = new SaTracker();
+    t.multipleInputs = true;
     const clock = new Clock();
     establish(t, clock, 0, 0x1500a, 0x1500b);
     const first = clock.at(1);

@@ -36,7 +36,7 @@ export interface CapturedFrame extends FrameRef {
   origLength: number;
 }
 
-/** The IP layer that carried a decoded packet. */
+/** The IP layer that carried a decoded packet. The decoder shares one record among packets with the same addresses, so treat it as read-only. */
 export interface IpInfo {
   version: 4 | 6;
   /** Source and destination address in their usual text form. */

@@ -39,3 +39,17 @@ export const DEFAULT_DECODE_LIMITS: DecodeLimits = {
   maxTcpStreams: 1024,
   maxTcpBufferBytes: 256 * 1024,
 };
+
+/**
+ * Tags passed to PacketSink.notDecoded: why a frame yielded no packet.
+ * "ip-fragment" is a fragment held for reassembly, and "tcp-no-message" is a
+ * TCP segment on port 4500 that completed no RFC 8229 message.
+ */
+export type NotDecodedReason =
+  | 'link-type-unsupported'
+  | 'not-ip'
+  | 'not-ipsec'
+  | 'tunnel-gtpu'
+  | 'tunnel-gre'
+  | 'ip-fragment'
+  | 'tcp-no-message';

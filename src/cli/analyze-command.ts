@@ -28,7 +28,7 @@ export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promis
   if (paths.length === 0) return null;
   try {
     const keys = await loadKeys(paths);
-    for (const s of keys.skipped) io.err.write(`spitrace: skipped ${s.path}: ${s.reason}\n`);
+    for (const s of keys.skipped) io.err.write(ui(lang, 'skippedKeyFile', { path: s.path, reason: s.reason }) + '\n');
     return keys;
   } catch (error) {
     if (error instanceof KeyFileError) {
@@ -43,6 +43,14 @@ export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promis
 
 export async function runAnalyze(captures: string[], options: AnalyzeCommandOptions, io: Io): Promise<number> {
   const lang = options.lang;
+  if (options.timeline && !process.stdin.isTTY) {
+    io.err.write(ui(lang, 'timelineNeedsTty') + '\n');
+    return 2;
+  }
+  if (options.evidence && captures.includes('-')) {
+    io.err.write(ui(lang, 'evidenceNeedsFiles') + '\n');
+    return 2;
+  }
   const keys = await loadKeyOption(options.keys, lang, io);
   if (typeof keys === 'number') return keys;
 
@@ -82,12 +90,8 @@ export async function runAnalyze(captures: string[], options: AnalyzeCommandOpti
   }
 
   if (options.evidence) {
-    if (captures.includes('-')) {
-      io.err.write('spitrace: --evidence needs capture files; standard input cannot be read twice\n');
-      return 2;
-    }
     const written = await writeEvidence(captures, result, options.evidence);
-    io.err.write(`spitrace: wrote ${written} frame(s) to ${options.evidence}\n`);
+    io.err.write(ui(lang, 'evidenceWritten', { n: written, path: options.evidence }) + '\n');
   }
   return result.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

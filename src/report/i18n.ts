@@ -48,6 +48,10 @@ export const UI = {
     keyError: 'spitrace: {message}',
     unknownKind: 'spitrace: unknown finding kind "{kind}". Known kinds: {kinds}',
     liveStart: 'capturing on {iface} (filter: {filter}); Ctrl-C stops and prints the summary',
+    skippedKeyFile: 'spitrace: skipped {path}: {reason}',
+    evidenceNeedsFiles: 'spitrace: --evidence needs capture files; standard input cannot be read twice',
+    evidenceWritten: 'spitrace: wrote {n} frame(s) to {path}',
+    timelineNeedsTty: 'spitrace: --timeline needs an interactive terminal; use the text report or --json instead',
     liveStop: 'capture stopped: {reason}',
   },
   ja: {
@@ -81,6 +85,10 @@ export const UI = {
     keyError: 'spitrace: {message}',
     unknownKind: 'spitrace: 所見の種類 "{kind}" はありません。種類: {kinds}',
     liveStart: '{iface} でキャプチャ中 (フィルタ: {filter})。Ctrl-C で停止し、要約を表示します',
+    skippedKeyFile: 'spitrace: {path} を読み飛ばしました: {reason}',
+    evidenceNeedsFiles: 'spitrace: --evidence にはキャプチャファイルが必要です。標準入力は 2 回読めません',
+    evidenceWritten: 'spitrace: {n} フレームを {path} に書きました',
+    timelineNeedsTty: 'spitrace: --timeline には対話型の端末が必要です。テキストレポートか --json を使ってください',
     liveStop: 'キャプチャを停止しました: {reason}',
   },
 } satisfies Record<Lang, Record<string, string>>;

@@ -52,6 +52,17 @@ type Verdict = 'ok' | 'spi-not-installed' | 'spi-after-delete' | 'spi-lost' | 's
 
 const LOST_BY: ReadonlySet<DeletedBy> = new Set<DeletedBy>(['initial-contact', 'new-ike-sa', 'lost', 'invalid-spi']);
 
+/**
+ * Seconds after the receiver's last packet during which a packet sent to it
+ * counts as received: it was demonstrably alive, and a reply to what it sent
+ * follows within a round trip.
+ */
+const RECEIVER_ALIVE_SECONDS = 0.1;
+
+function secondsSince(time: number, ref: FrameRef): number {
+  return ref.time.sec + ref.time.nsec / 1e9 - time;
+}
+
 /** True for ICMP errors reporting an undelivered packet (not "fragmentation needed" or "time exceeded"). */
 function isDeliveryFailure(p: IcmpError): boolean {
   if (p.icmpVersion === 4) return p.icmpType === 3 && p.icmpCode !== 4;
@@ -387,10 +398,15 @@ export class SaTracker {
     run.evidence.push(evidence);
     for (const [sa, list] of run.bySa) {
       if (!sa.accepting) continue;
+      // The receiver was alive when it last sent, so a packet that reached it within moments of that
+      // (often the reply to what it sent) was still received.
+      let i = 0;
+      while (i < list.length && d.reverseSeen && secondsSince(d.reverseTime, list.times[i]!) <= RECEIVER_ALIVE_SECONDS) i++;
+      if (i === list.length) continue;
       sa.state = 'lost';
-      sa.lostAt = run.start;
-      sa.deleted = { at: run.start, by: 'lost' };
-      for (let i = 0; i < list.length; i++) this.flag('spi-lost', sa, d.sender, d.receiver, list.times[i]!, true, 'inferred');
+      sa.lostAt = list.times[i]!;
+      sa.deleted = { at: list.times[i]!, by: 'lost' };
+      for (; i < list.length; i++) this.flag('spi-lost', sa, d.sender, d.receiver, list.times[i]!, true, 'inferred');
       const outage = this.openOutages.get(sa);
       if (outage) outage.evidence.push(...run.evidence);
     }

@@ -62,13 +62,13 @@ export async function runAnalyze(captures: string[], options: AnalyzeCommandOpti
       io.err.write(ui(lang, 'notCapture', { path: error.path, found: error.found }) + '\n');
       return 2;
     }
-    const e = error as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR' || e.code === 'EIO') {
-      io.err.write(ui(lang, 'unreadable', { path: e.path ?? captures.join(', '), reason: e.code === 'ENOENT' ? 'no such file' : e.code }) + '\n');
+    // The capture layer names the path first in every error about opening or reading an input.
+    if (error instanceof Error && captures.some((path) => error.message.startsWith(`${path}: `))) {
+      io.err.write(`spitrace: ${error.message}\n`);
       return 2;
     }
-    if (e instanceof Error && /standard input/.test(e.message)) {
-      io.err.write(`spitrace: ${e.message}\n`);
+    if (error instanceof Error && /standard input/.test(error.message)) {
+      io.err.write(`spitrace: ${error.message}\n`);
       return 2;
     }
     throw error;

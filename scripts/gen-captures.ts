@@ -18,6 +18,7 @@ async function loadCases(): Promise<{ section: string; cases: CaptureCase[] }[]>
     { section: 'Capture file formats', module: './gen-captures/formats.js' },
     { section: 'Link layers, encapsulations and malformed frames', module: './gen-captures/packets.js' },
     { section: 'IKE messages', module: './gen-captures/ike.js' },
+    { section: 'Encrypted IKE with key tables', module: './gen-captures/keys.js' },
     { section: 'SA desynchronisation scenarios', module: './gen-captures/scenarios.js' },
   ];
   const out: { section: string; cases: CaptureCase[] }[] = [];

@@ -67,12 +67,16 @@ export function TimelineApp({ result, lang }: Props) {
       setTunnelIndex((tunnelIndex + 1) % tunnels.length);
       setCursor(0);
     }
-    const step = key.pageDown ? rows : key.pageUp ? -rows : key.downArrow ? 1 : key.upArrow ? -1 : 0;
+    let step = 0;
+    if (key.downArrow) step = 1;
+    if (key.upArrow) step = -1;
+    if (key.pageDown) step = rows;
+    if (key.pageUp) step = -rows;
     if (step !== 0) setCursor(Math.max(0, Math.min(length - 1, cursor + step)));
   });
 
-  const selectedFinding =
-    view === 'findings' ? findings[cursor] : entries[cursor]?.findingId ? findings.find((f) => f.id === entries[cursor]!.findingId) : undefined;
+  const selectedId = view === 'findings' ? findings[cursor]?.id : entries[cursor]?.findingId;
+  const selectedFinding = findings.find((f) => f.id === selectedId);
 
   return (
     <Box flexDirection="column">

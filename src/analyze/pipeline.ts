@@ -3,7 +3,7 @@
 // Files and live capture feed the same Analysis; only the source differs.
 
 import { openCaptures } from '../capture/index.js';
-import type { CaptureInfo, CaptureSource } from '../capture/types.js';
+import type { CaptureInfo, CaptureSource, RecordVisitor } from '../capture/types.js';
 import { Decoder } from '../decode/decoder.js';
 import type { PacketSink } from '../decode/types.js';
 import type { KeySet } from '../keys/index.js';
@@ -35,15 +35,33 @@ export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
   maxAnomalies: 10_000,
 };
 
-/** One analysis over a stream of frames in capture order. */
-export class Analysis implements PacketSink {
+/** A capture source that can hand its records over without building frames. */
+type ScannableSource = CaptureSource & Required<Pick<CaptureSource, 'scan'>>;
+
+function isScannable(source: CaptureSource): source is ScannableSource {
+  return source.scan !== undefined;
+}
+
+/**
+ * One analysis over a stream of frames in capture order, fed either frame by
+ * frame (frame()) or record by record from a capture file (scan()).
+ */
+export class Analysis implements PacketSink, RecordVisitor {
   private readonly options: AnalyzeOptions;
   private readonly decoder: Decoder;
   readonly tracker: SaTracker;
   private readonly ikeStage: IkeStage;
   private readonly anomalies: Anomaly[] = [];
   private anomaliesDropped = 0;
-  private current: CapturedFrame | null = null;
+  // The frame being decoded, as numbers, so that anomalies about it get its
+  // time; the input is -1 before the first frame.
+  private currentInput = -1;
+  private currentFrame = 0;
+  private currentSec = 0;
+  private currentNsec = 0;
+  private currentDigits = 0;
+  /** The input whose records record() receives during scan(). */
+  private scanInput = 0;
   readonly counts: AnalysisCounts = {
     frames: 0,
     espPackets: 0,
@@ -72,11 +90,37 @@ export class Analysis implements PacketSink {
     });
   }
 
-  /** Feeds one frame. */
+  /** Feeds one frame. Every packet reaches the sink methods as a fresh object, so a subclass may keep them. */
   frame(frame: CapturedFrame): void {
     this.counts.frames += 1;
-    this.current = frame;
+    this.setCurrent(frame.input, frame.frame, frame.time.sec, frame.time.nsec, frame.time.digits);
     this.decoder.decode(frame);
+  }
+
+  /**
+   * Feeds every record of `source`, input number `input`, through its scan
+   * API. On this path ESP packets reach esp() as one reused object (see
+   * PacketSink), so a subclass that keeps packets must feed frame() instead.
+   */
+  async scan(source: ScannableSource, input: number): Promise<void> {
+    this.scanInput = input;
+    for (let more = true; more; ) more = await source.scan(this);
+  }
+
+  /** Feeds one record during scan(); see RecordVisitor. */
+  record(buf: Uint8Array, start: number, caplen: number, origLength: number, sec: number, nsec: number, digits: number, frame: number, linkType: number): void {
+    this.counts.frames += 1;
+    const input = this.scanInput;
+    this.setCurrent(input, frame, sec, nsec, digits);
+    this.decoder.decodeRecord(input, buf, start, caplen, origLength, sec, nsec, digits, frame, linkType);
+  }
+
+  private setCurrent(input: number, frame: number, sec: number, nsec: number, digits: number): void {
+    this.currentInput = input;
+    this.currentFrame = frame;
+    this.currentSec = sec;
+    this.currentNsec = nsec;
+    this.currentDigits = digits;
   }
 
   esp(packet: EspPacket): void {
@@ -110,7 +154,9 @@ export class Analysis implements PacketSink {
 
   anomaly(anomaly: Anomaly): void {
     this.counts.anomalies += 1;
-    if (!anomaly.time && this.current && this.current.input === anomaly.input && this.current.frame === anomaly.frame) anomaly.time = this.current.time;
+    if (!anomaly.time && this.currentInput === anomaly.input && this.currentFrame === anomaly.frame) {
+      anomaly.time = { sec: this.currentSec, nsec: this.currentNsec, digits: this.currentDigits };
+    }
     if (this.anomalies.length < this.options.maxAnomalies) this.anomalies.push(anomaly);
     else this.anomaliesDropped += 1;
     this.options.onAnomaly?.(anomaly);
@@ -151,16 +197,24 @@ export class Analysis implements PacketSink {
   }
 }
 
-/** Reads capture files (merged by timestamp) and analyses them. */
+/**
+ * Reads capture files (merged by timestamp) and analyses them. A single file
+ * is scanned record by record; several go through the merge as frames.
+ */
 export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
   const merged = await openCaptures(paths);
   const analysis = new Analysis(options);
   analysis.tracker.multipleInputs = paths.length > 1;
+  const only = merged.inputs.length === 1 ? merged.inputs[0]! : null;
   try {
-    for (;;) {
-      const batch = await merged.next();
-      if (batch === null) break;
-      for (let i = 0; i < batch.length; i++) analysis.frame(batch[i]!);
+    if (only !== null && isScannable(only)) {
+      await analysis.scan(only, 0);
+    } else {
+      for (;;) {
+        const batch = await merged.next();
+        if (batch === null) break;
+        for (let i = 0; i < batch.length; i++) analysis.frame(batch[i]!);
+      }
     }
   } finally {
     await merged.close();

@@ -7,16 +7,24 @@
 // them, up to the record limit.
 //
 // Files are read synchronously when a batch is used up, because a read is a
-// copy from the page cache and handing it to the thread pool measured slower
-// on the benchmark capture. Streams (gzip, standard input) cannot be read
-// that way, so for them two buffers take turns. Once a batch is handed out,
-// its tail is copied into the other buffer and the next read into it starts,
-// so zlib works while the caller handles the batch.
+// copy from the page cache. Handing it to the thread pool measured slower for
+// the reader alone on the benchmark capture, and for the whole analysis on
+// two shared cores it took as long while using more processor time.
+// Streams (gzip, standard input) cannot be read that way, so for them two
+// buffers take turns. For next(), once a batch is handed out, its tail is
+// copied into the other buffer and the next read into it starts, so zlib
+// works while the caller handles the batch. scan() hands a batch to its
+// visitor before it returns, so it starts the next read before the walk,
+// into the other buffer behind room for the tail (a read ahead).
+//
+// Each format walks its records once, handing each to a RecordVisitor as
+// numbers. next() builds a CapturedFrame per record from them; scan() passes
+// them straight to the caller's visitor, so no object is built per record.
 
-import type { CapturedFrame } from '../types.js';
+import type { CapturedFrame, FrameNumber } from '../types.js';
 import type { ByteInput } from './input.js';
 import { linkTypeName } from './linktypes.js';
-import type { CaptureFormat, CaptureInfo, CaptureProblem, CaptureSource } from './types.js';
+import type { CaptureFormat, CaptureInfo, CaptureProblem, CaptureSource, RecordVisitor } from './types.js';
 
 /** Bytes read per refill. */
 export const CHUNK_SIZE = 4 << 20;
@@ -28,12 +36,51 @@ export const MAX_RECORD_BYTES = 256 << 20;
 /** Problems listed per input. Past this, one closing entry reports how many more were dropped. */
 export const MAX_PROBLEMS = 100;
 
+/** Builds a CapturedFrame for every record, as next() returns them. */
+class FrameCollector implements RecordVisitor {
+  frames: CapturedFrame[] = [];
+  // The ArrayBuffer behind the last chunk, looked up once per chunk rather than once per record.
+  private chunk: Uint8Array | null = null;
+  private bytes: ArrayBuffer = new ArrayBuffer(0);
+
+  constructor(private readonly input: number) {}
+
+  record(buf: Uint8Array, start: number, caplen: number, origLength: number, sec: number, nsec: number, digits: number, frame: number, linkType: number): void {
+    if (buf !== this.chunk) {
+      this.chunk = buf;
+      this.bytes = buf.buffer as ArrayBuffer;
+    }
+    this.frames.push({
+      input: this.input,
+      frame: frame as FrameNumber,
+      time: { sec, nsec, digits },
+      linkType,
+      // A view built on the ArrayBuffer measured faster than buf.subarray.
+      data: new Uint8Array(this.bytes, buf.byteOffset + start, caplen),
+      origLength,
+    });
+  }
+}
+
+/**
+ * Room left at the front of a read-ahead buffer for the unparsed tail of the
+ * current one: a tail is at most one record, and records this size or
+ * smaller cover every link layer's usual snapshot length.
+ */
+const READ_AHEAD_RESERVE = 256 << 10;
+
 /** A read under way into the buffer that takes over at the next call. */
 interface PendingFill {
   done: Promise<{ end: number; eof: boolean } | { error: unknown }>;
   buffer: Uint8Array;
-  /** File offset of buffer[0]. */
+  /** File offset of buffer[0]; unused for a read ahead. */
   base: number;
+  /**
+   * True for a read ahead (see startReadAhead): the new bytes start at
+   * READ_AHEAD_RESERVE, and the unparsed tail of the current buffer goes in
+   * front of them once the read is complete.
+   */
+  ahead: boolean;
 }
 
 export abstract class ChunkedReader implements CaptureSource {
@@ -41,8 +88,6 @@ export abstract class ChunkedReader implements CaptureSource {
   readonly problems: CaptureProblem[] = [];
 
   protected buf: Uint8Array;
-  /** The ArrayBuffer behind buf; frames are built on it at buf's offsets. */
-  protected bytes: ArrayBuffer;
   protected view: DataView;
   /** Next unparsed byte in buf. */
   protected pos = 0;
@@ -63,6 +108,7 @@ export abstract class ChunkedReader implements CaptureSource {
    */
   protected lastNumber = 0;
   private droppedProblems = 0;
+  private readonly collector: FrameCollector;
   /** The buffer not in use, kept for the next fill when it has the right size. */
   private spare: Uint8Array | null = null;
   private pending: PendingFill | null = null;
@@ -81,35 +127,55 @@ export abstract class ChunkedReader implements CaptureSource {
     this.buf = new Uint8Array(Math.max(capacity, head.length));
     this.buf.set(head);
     this.end = head.length;
-    this.bytes = this.buf.buffer as ArrayBuffer;
-    this.view = new DataView(this.bytes);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     this.info = { path, format, compressed, linkTypes: [], frames: 0, first: null, last: null };
+    this.collector = new FrameCollector(inputIndex);
   }
 
   /**
-   * Parses the complete records between pos and end into frames, moving pos
-   * past them. Sets `need` when the record at pos is incomplete, or calls
-   * stop() when it is corrupt.
+   * Hands the complete records between pos and end to `visitor`, moving pos
+   * past them, and returns how many it handed over. Sets `need` when the
+   * record at pos is incomplete, or calls stop() when it is corrupt. Calls
+   * delivered() when it handed over any record.
    */
-  protected abstract parse(): CapturedFrame[];
+  protected abstract walk(visitor: RecordVisitor): number;
 
   /** Names the incomplete record at pos when the input ends inside it. */
   protected abstract describeCut(): string;
 
   async next(): Promise<CapturedFrame[] | null> {
+    const collector = this.collector;
+    collector.frames = [];
+    return (await this.advance(collector, false)) ? collector.frames : null;
+  }
+
+  /**
+   * Hands the next batch of records to `visitor`, or resolves to false at the
+   * end. The visitor must not call back into this reader. For a stream, the
+   * read of the following batch runs while the visitor handles this one.
+   */
+  scan(visitor: RecordVisitor): Promise<boolean> {
+    return this.advance(visitor, this.input.readSync === undefined);
+  }
+
+  /**
+   * Reads until at least one record has gone to `visitor`, or the input ends
+   * (false). With `readAhead`, the next read starts before the walk, so that
+   * it runs while the visitor works.
+   */
+  private async advance(visitor: RecordVisitor, readAhead: boolean): Promise<boolean> {
     for (;;) {
       if (this.stopped) return this.finishReading();
       if (this.pending !== null) await this.completeFill();
-      const frames = this.parse();
-      if (frames.length > 0) {
-        this.frameCount += frames.length;
-        this.info.frames = this.frameCount;
-        if (this.info.first === null) this.info.first = frames[0]!.time;
-        this.info.last = frames[frames.length - 1]!.time;
-        if (this.input.readSync === undefined && !this.eof && !this.stopped) this.startFill();
-        return frames;
+      // `need` is left by the last walk: a record too large for a read ahead grows the buffer below instead.
+      if (readAhead && !this.eof && this.need <= READ_AHEAD_RESERVE && this.buf.length > 2 * READ_AHEAD_RESERVE) this.startReadAhead();
+      this.need = 0;
+      if (this.walk(visitor) > 0) {
+        if (this.pending === null && this.input.readSync === undefined && !this.eof && !this.stopped) this.startFill();
+        return true;
       }
       if (this.stopped) return this.finishReading();
+      if (this.pending !== null) continue;
       if (this.eof) {
         this.finish();
         return this.finishReading();
@@ -117,6 +183,14 @@ export abstract class ChunkedReader implements CaptureSource {
       if (this.input.readSync !== undefined) this.fillSync(this.input.readSync.bind(this.input));
       else this.startFill();
     }
+  }
+
+  /** Counts the records a walk handed over and notes the capture times of the first and last one. */
+  protected delivered(count: number, firstSec: number, firstNsec: number, firstDigits: number, lastSec: number, lastNsec: number, lastDigits: number): void {
+    this.frameCount += count;
+    this.info.frames = this.frameCount;
+    if (this.info.first === null) this.info.first = { sec: firstSec, nsec: firstNsec, digits: firstDigits };
+    this.info.last = { sec: lastSec, nsec: lastNsec, digits: lastDigits };
   }
 
   async close(): Promise<void> {
@@ -131,9 +205,9 @@ export abstract class ChunkedReader implements CaptureSource {
   }
 
   /** Closes the input once the last frame is out, so a caller that forgets close() leaks no file handle. */
-  private async finishReading(): Promise<null> {
+  private async finishReading(): Promise<false> {
     await this.close();
-    return null;
+    return false;
   }
 
   protected addLinkType(linkType: number): void {
@@ -200,8 +274,7 @@ export abstract class ChunkedReader implements CaptureSource {
       const resized = new Uint8Array(capacity);
       resized.set(this.buf.subarray(this.pos, this.end));
       this.buf = resized;
-      this.bytes = resized.buffer as ArrayBuffer;
-      this.view = new DataView(this.bytes);
+      this.view = new DataView(resized.buffer, resized.byteOffset, resized.byteLength);
     } else if (keep > 0) {
       this.buf.copyWithin(0, this.pos, this.end);
     }
@@ -229,7 +302,19 @@ export abstract class ChunkedReader implements CaptureSource {
     const target = this.spare !== null && this.spare.length === capacity ? this.spare : new Uint8Array(capacity);
     this.spare = null;
     target.set(this.buf.subarray(this.pos, this.end));
-    this.pending = { done: this.readInto(target, keep), buffer: target, base: this.base + this.pos };
+    this.pending = { done: this.readInto(target, keep), buffer: target, base: this.base + this.pos, ahead: false };
+  }
+
+  /**
+   * Starts reading the bytes after `end` into the other buffer, behind room
+   * for the tail that the coming walk leaves. buf stays untouched until
+   * completeFill.
+   */
+  private startReadAhead(): void {
+    const capacity = Math.min(this.buf.length, CHUNK_SIZE);
+    const target = this.spare !== null && this.spare.length === capacity ? this.spare : new Uint8Array(capacity);
+    this.spare = null;
+    this.pending = { done: this.readInto(target, READ_AHEAD_RESERVE), buffer: target, base: 0, ahead: true };
   }
 
   private async readInto(target: Uint8Array, start: number): Promise<{ end: number; eof: boolean } | { error: unknown }> {
@@ -253,14 +338,46 @@ export abstract class ChunkedReader implements CaptureSource {
     const result = await pending.done;
     this.pending = null;
     if ('error' in result) throw result.error;
-    this.spare = this.buf;
-    this.buf = pending.buffer;
-    this.bytes = this.buf.buffer as ArrayBuffer;
-    this.view = new DataView(this.bytes);
-    this.base = pending.base;
-    this.pos = 0;
-    this.end = result.end;
+    if (pending.ahead) {
+      this.joinReadAhead(pending.buffer, result.end);
+    } else {
+      this.spare = this.buf;
+      this.useBuffer(pending.buffer, pending.base, 0, result.end);
+      this.need = 0;
+    }
     this.eof = result.eof;
-    this.need = 0;
+  }
+
+  /**
+   * Puts the unparsed tail of buf in front of the bytes a read ahead placed
+   * at READ_AHEAD_RESERVE in `target`, and makes the result the current
+   * buffer. A tail too long for the room goes with the new bytes into a
+   * buffer of its own. `need` stays as the walk left it.
+   */
+  private joinReadAhead(target: Uint8Array, end: number): void {
+    const keep = this.end - this.pos;
+    const tail = this.buf.subarray(this.pos, this.end);
+    const tailBase = this.base + this.pos;
+    if (keep <= READ_AHEAD_RESERVE) {
+      const start = READ_AHEAD_RESERVE - keep;
+      target.set(tail, start);
+      this.spare = this.buf;
+      this.useBuffer(target, tailBase - start, start, end);
+      return;
+    }
+    const joined = new Uint8Array(keep + end - READ_AHEAD_RESERVE);
+    joined.set(tail);
+    joined.set(target.subarray(READ_AHEAD_RESERVE, end), keep);
+    this.spare = target;
+    this.useBuffer(joined, tailBase, 0, joined.length);
+  }
+
+  /** Makes `buffer` the current one: `base` is the file offset of buffer[0], and [pos, end) the bytes to parse. */
+  private useBuffer(buffer: Uint8Array, base: number, pos: number, end: number): void {
+    this.buf = buffer;
+    this.view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    this.base = base;
+    this.pos = pos;
+    this.end = end;
   }
 }

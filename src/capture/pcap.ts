@@ -4,11 +4,10 @@
 // "modified" variant (magic 0xa1b2cd34) adds interface index, protocol and
 // packet type to each record header, 24 bytes in all.
 
-import type { CapturedFrame, FrameNumber } from '../types.js';
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import { PCAP_MAGICS } from './detect.js';
 import type { ByteInput } from './input.js';
-import { CaptureFormatError } from './types.js';
+import { CaptureFormatError, type RecordVisitor } from './types.js';
 
 const FILE_HEADER_LENGTH = 24;
 
@@ -55,14 +54,12 @@ export class PcapReader extends ChunkedReader {
     this.pos = FILE_HEADER_LENGTH;
   }
 
-  protected parse(): CapturedFrame[] {
-    const frames: CapturedFrame[] = [];
-    const bytes = this.bytes;
+  protected walk(visitor: RecordVisitor): number {
+    const buf = this.buf;
     const dv = this.view;
     const le = this.littleEndian;
     const headerLength = this.recordHeaderLength;
     const end = this.end;
-    const input = this.inputIndex;
     const linkType = this.linkType;
     const snaplen = this.snaplen;
     const digits = this.nanosecond ? 9 : 6;
@@ -70,47 +67,59 @@ export class PcapReader extends ChunkedReader {
     const fractionScale = this.nanosecond ? 1 : 1000;
     let frame = this.lastNumber;
     let p = this.pos;
+    let count = 0;
+    let firstSec = 0;
+    let firstNsec = 0;
+    let lastSec = 0;
+    let lastNsec = 0;
 
-    while (end - p >= headerLength) {
-      let sec = dv.getUint32(p, le);
-      let fraction = dv.getUint32(p + 4, le);
-      const caplen = dv.getUint32(p + 8, le);
-      const origLength = dv.getUint32(p + 12, le);
-      if (caplen > MAX_RECORD_BYTES) {
-        this.stop(frame + 1, `record ${frame + 1} claims ${caplen} captured bytes`, this.offsetOf(p));
-        break;
-      }
-      const dataStart = p + headerLength;
-      if (end - dataStart < caplen) {
-        this.need = headerLength + caplen;
-        break;
-      }
-      if (caplen > snaplen && snaplen !== 0 && !this.reportedOverSnaplen) {
-        this.reportedOverSnaplen = true;
-        this.problem(frame + 1, `captured length ${caplen} exceeds the file's snaplen ${snaplen} (reported once per file)`, 'malformed', this.offsetOf(p));
-      }
-      if (fraction >= fractionLimit) {
-        if (!this.reportedFraction) {
-          this.reportedFraction = true;
-          this.problem(frame + 1, `timestamp fraction ${fraction} is not below ${fractionLimit}; carried into the seconds (reported once per file)`, 'malformed', this.offsetOf(p));
+    try {
+      while (end - p >= headerLength) {
+        let sec = dv.getUint32(p, le);
+        let fraction = dv.getUint32(p + 4, le);
+        const caplen = dv.getUint32(p + 8, le);
+        const origLength = dv.getUint32(p + 12, le);
+        if (caplen > MAX_RECORD_BYTES) {
+          this.stop(frame + 1, `record ${frame + 1} claims ${caplen} captured bytes`, this.offsetOf(p));
+          break;
         }
-        sec += Math.floor(fraction / fractionLimit);
-        fraction %= fractionLimit;
+        const dataStart = p + headerLength;
+        if (end - dataStart < caplen) {
+          this.need = headerLength + caplen;
+          break;
+        }
+        if (caplen > snaplen && snaplen !== 0 && !this.reportedOverSnaplen) {
+          this.reportedOverSnaplen = true;
+          this.problem(frame + 1, `captured length ${caplen} exceeds the file's snaplen ${snaplen} (reported once per file)`, 'malformed', this.offsetOf(p));
+        }
+        if (fraction >= fractionLimit) {
+          if (!this.reportedFraction) {
+            this.reportedFraction = true;
+            this.problem(frame + 1, `timestamp fraction ${fraction} is not below ${fractionLimit}; carried into the seconds (reported once per file)`, 'malformed', this.offsetOf(p));
+          }
+          sec += Math.floor(fraction / fractionLimit);
+          fraction %= fractionLimit;
+        }
+        const nsec = fraction * fractionScale;
+        frame++;
+        if (count === 0) {
+          firstSec = sec;
+          firstNsec = nsec;
+        }
+        count++;
+        lastSec = sec;
+        lastNsec = nsec;
+        // The position moves past the record before the visitor is called, so
+        // a visitor that throws leaves the reader after that record.
+        p = dataStart + caplen;
+        visitor.record(buf, dataStart, caplen, origLength, sec, nsec, digits, frame, linkType);
       }
-      frame++;
-      frames.push({
-        input,
-        frame: frame as FrameNumber,
-        time: { sec, nsec: fraction * fractionScale, digits },
-        linkType,
-        data: new Uint8Array(bytes, dataStart, caplen),
-        origLength,
-      });
-      p = dataStart + caplen;
+    } finally {
+      this.pos = p;
+      this.lastNumber = frame;
+      if (count > 0) this.delivered(count, firstSec, firstNsec, digits, lastSec, lastNsec, digits);
     }
-    this.pos = p;
-    this.lastNumber = frame;
-    return frames;
+    return count;
   }
 
   protected describeCut(): string {

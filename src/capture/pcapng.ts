@@ -6,11 +6,10 @@
 // obsolete Packet (2) blocks. Other blocks are skipped, though custom and
 // systemd journal blocks still take a frame number as in Wireshark.
 
-import type { CapturedFrame, FrameNumber } from '../types.js';
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import type { ByteInput } from './input.js';
 import { decodeTsresol, MICROSECONDS, unitsToTime, type TimeResolution } from './pcapng-time.js';
-import { CaptureFormatError } from './types.js';
+import { CaptureFormatError, type RecordVisitor } from './types.js';
 
 const BLOCK_SHB = 0x0a0d0d0a;
 const BLOCK_IDB = 1;
@@ -43,7 +42,9 @@ export class PcapngReader extends ChunkedReader {
   private interfaces: Interface[] = [];
   private section = 0;
   /** Time of the last frame, which a Simple Packet Block takes as its own. */
-  private lastTime = { sec: 0, nsec: 0, digits: 6 };
+  private lastSec = 0;
+  private lastNsec = 0;
+  private lastDigits = 6;
 
   constructor(input: ByteInput, head: Uint8Array, inputIndex: number, path: string, compressed: boolean) {
     super(input, head, inputIndex, path, 'pcapng', compressed);
@@ -63,148 +64,153 @@ export class PcapngReader extends ChunkedReader {
     }
   }
 
-  protected parse(): CapturedFrame[] {
-    const frames: CapturedFrame[] = [];
-    const bytes = this.bytes;
+  protected walk(visitor: RecordVisitor): number {
+    const buf = this.buf;
     const dv = this.view;
     const end = this.end;
-    const input = this.inputIndex;
     let number = this.lastNumber;
     let p = this.pos;
+    let count = 0;
+    let firstSec = 0;
+    let firstNsec = 0;
+    let firstDigits = 0;
 
-    while (end - p >= 8) {
-      let le = this.littleEndian;
-      const type = dv.getUint32(p, le);
-      if (type === BLOCK_SHB) {
-        // A new section's length is in its own byte order, given after the length.
-        if (end - p < MIN_BLOCK) break;
-        const order = dv.getUint32(p + 8, false);
-        if (order !== BYTE_ORDER_MAGIC && order !== BYTE_ORDER_MAGIC_SWAPPED) {
-          this.stop(number + 1, `section header block with an invalid byte-order magic 0x${order.toString(16).padStart(8, '0')}`, this.offsetOf(p));
+    try {
+      while (end - p >= 8) {
+        let le = this.littleEndian;
+        const type = dv.getUint32(p, le);
+        if (type === BLOCK_SHB) {
+          // A new section's length is in its own byte order, given after the length.
+          if (end - p < MIN_BLOCK) break;
+          const order = dv.getUint32(p + 8, false);
+          if (order !== BYTE_ORDER_MAGIC && order !== BYTE_ORDER_MAGIC_SWAPPED) {
+            this.stop(number + 1, `section header block with an invalid byte-order magic 0x${order.toString(16).padStart(8, '0')}`, this.offsetOf(p));
+            break;
+          }
+          le = order === BYTE_ORDER_MAGIC_SWAPPED;
+        }
+        const total = dv.getUint32(p + 4, le);
+        const frameNumber = number + 1;
+        if (total < MIN_BLOCK || total % 4 !== 0 || total > MAX_RECORD_BYTES) {
+          this.stop(frameNumber, `block of type 0x${type.toString(16)} has an invalid total length ${total}`, this.offsetOf(p));
           break;
         }
-        le = order === BYTE_ORDER_MAGIC_SWAPPED;
-      }
-      const total = dv.getUint32(p + 4, le);
-      const frameNumber = number + 1;
-      if (total < MIN_BLOCK || total % 4 !== 0 || total > MAX_RECORD_BYTES) {
-        this.stop(frameNumber, `block of type 0x${type.toString(16)} has an invalid total length ${total}`, this.offsetOf(p));
-        break;
-      }
-      if (end - p < total) {
-        this.need = total;
-        break;
-      }
-      const trailer = dv.getUint32(p + total - 4, le);
-      if (trailer !== total) {
-        // The leading length was plausible, so the reader trusts it and goes on.
-        this.problem(frameNumber, `block of type 0x${type.toString(16)} ends with total length ${trailer}, not ${total}`, 'malformed', this.offsetOf(p));
-      }
+        if (end - p < total) {
+          this.need = total;
+          break;
+        }
+        const trailer = dv.getUint32(p + total - 4, le);
+        if (trailer !== total) {
+          // The leading length was plausible, so the reader trusts it and goes on.
+          this.problem(frameNumber, `block of type 0x${type.toString(16)} ends with total length ${trailer}, not ${total}`, 'malformed', this.offsetOf(p));
+        }
 
-      switch (type) {
-        case BLOCK_EPB: {
-          if (total < 32) {
-            this.problem(frameNumber, `enhanced packet block of ${total} bytes is shorter than its 32-byte minimum`, 'malformed', this.offsetOf(p));
+        // Packet blocks set these; every other block leaves caplen at -1.
+        let caplen = -1;
+        let dataStart = 0;
+        let origLength = 0;
+        let linkType = 0;
+        switch (type) {
+          case BLOCK_EPB: {
+            if (total < 32) {
+              this.problem(frameNumber, `enhanced packet block of ${total} bytes is shorter than its 32-byte minimum`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            const iface = this.interfaces[dv.getUint32(p + 8, le)];
+            const captured = dv.getUint32(p + 20, le);
+            if (iface === undefined) {
+              this.problem(frameNumber, `enhanced packet block names interface ${dv.getUint32(p + 8, le)}, which this section does not describe`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            if (captured > total - 32) {
+              this.problem(frameNumber, `enhanced packet block claims ${captured} captured bytes in a ${total}-byte block`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            const t = unitsToTime(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), iface.resolution);
+            this.lastSec = t.sec;
+            this.lastNsec = t.nsec;
+            this.lastDigits = iface.resolution.digits;
+            caplen = captured;
+            dataStart = p + 28;
+            origLength = dv.getUint32(p + 24, le);
+            linkType = iface.linkType;
             break;
           }
-          const iface = this.interfaces[dv.getUint32(p + 8, le)];
-          const caplen = dv.getUint32(p + 20, le);
-          if (iface === undefined) {
-            this.problem(frameNumber, `enhanced packet block names interface ${dv.getUint32(p + 8, le)}, which this section does not describe`, 'malformed', this.offsetOf(p));
+          case BLOCK_SPB: {
+            const iface = this.interfaces[0];
+            if (iface === undefined || total < 16) {
+              this.problem(frameNumber, iface === undefined ? 'simple packet block before any interface description' : `simple packet block of ${total} bytes is shorter than its 16-byte minimum`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            origLength = dv.getUint32(p + 8, le);
+            // The captured length is implied: the original length cut to the
+            // interface's snaplen, and never more than the block holds (§4.4).
+            caplen = Math.min(origLength, total - 16);
+            if (iface.snaplen !== 0) caplen = Math.min(caplen, iface.snaplen);
+            // A Simple Packet Block has no timestamp. The frame takes the
+            // previous frame's time so that a merged timeline keeps it in place.
+            dataStart = p + 12;
+            linkType = iface.linkType;
             break;
           }
-          if (caplen > total - 32) {
-            this.problem(frameNumber, `enhanced packet block claims ${caplen} captured bytes in a ${total}-byte block`, 'malformed', this.offsetOf(p));
+          case BLOCK_PB: {
+            if (total < 32) {
+              this.problem(frameNumber, `packet block of ${total} bytes is shorter than its 32-byte minimum`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            const iface = this.interfaces[dv.getUint16(p + 8, le)];
+            const captured = dv.getUint32(p + 20, le);
+            if (iface === undefined || captured > total - 32) {
+              this.problem(frameNumber, iface === undefined ? `packet block names interface ${dv.getUint16(p + 8, le)}, which this section does not describe` : `packet block claims ${captured} captured bytes in a ${total}-byte block`, 'malformed', this.offsetOf(p));
+              break;
+            }
+            const t = unitsToTime(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), iface.resolution);
+            this.lastSec = t.sec;
+            this.lastNsec = t.nsec;
+            this.lastDigits = iface.resolution.digits;
+            caplen = captured;
+            dataStart = p + 28;
+            origLength = dv.getUint32(p + 24, le);
+            linkType = iface.linkType;
             break;
           }
-          const t = unitsToTime(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), iface.resolution);
-          const time = { sec: t.sec, nsec: t.nsec, digits: iface.resolution.digits };
-          frames.push({
-            input,
-            frame: frameNumber as FrameNumber,
-            time,
-            linkType: iface.linkType,
-            data: new Uint8Array(bytes, p + 28, caplen),
-            origLength: dv.getUint32(p + 24, le),
-          });
-          number = frameNumber;
-          this.lastTime = time;
-          break;
+          case BLOCK_IDB:
+            this.readInterface(p, total, frameNumber);
+            break;
+          case BLOCK_SHB:
+            this.readSectionHeader(p, total, le, frameNumber);
+            break;
+          case BLOCK_SYSTEMD_JOURNAL:
+          case BLOCK_CUSTOM_COPY:
+          case BLOCK_CUSTOM_NO_COPY:
+            // Wireshark shows these blocks as frames of their own, so they take
+            // a frame number for the numbers to match, but carry no packet.
+            number = frameNumber;
+            break;
+          default:
+            // Name Resolution, Interface Statistics, Decryption Secrets and
+            // unknown blocks carry nothing this tool uses.
+            break;
         }
-        case BLOCK_SPB: {
-          const iface = this.interfaces[0];
-          if (iface === undefined || total < 16) {
-            this.problem(frameNumber, iface === undefined ? 'simple packet block before any interface description' : `simple packet block of ${total} bytes is shorter than its 16-byte minimum`, 'malformed', this.offsetOf(p));
-            break;
-          }
-          const origLength = dv.getUint32(p + 8, le);
-          // The captured length is implied: the original length cut to the
-          // interface's snaplen, and never more than the block holds (§4.4).
-          let caplen = Math.min(origLength, total - 16);
-          if (iface.snaplen !== 0) caplen = Math.min(caplen, iface.snaplen);
-          // A Simple Packet Block has no timestamp. The frame takes the
-          // previous frame's time so that a merged timeline keeps it in place.
-          const time = { sec: this.lastTime.sec, nsec: this.lastTime.nsec, digits: this.lastTime.digits };
-          frames.push({
-            input,
-            frame: frameNumber as FrameNumber,
-            time,
-            linkType: iface.linkType,
-            data: new Uint8Array(bytes, p + 12, caplen),
-            origLength,
-          });
+        p += total;
+        if (caplen >= 0) {
           number = frameNumber;
-          break;
+          if (count === 0) {
+            firstSec = this.lastSec;
+            firstNsec = this.lastNsec;
+            firstDigits = this.lastDigits;
+          }
+          count++;
+          visitor.record(buf, dataStart, caplen, origLength, this.lastSec, this.lastNsec, this.lastDigits, frameNumber, linkType);
         }
-        case BLOCK_PB: {
-          if (total < 32) {
-            this.problem(frameNumber, `packet block of ${total} bytes is shorter than its 32-byte minimum`, 'malformed', this.offsetOf(p));
-            break;
-          }
-          const iface = this.interfaces[dv.getUint16(p + 8, le)];
-          const caplen = dv.getUint32(p + 20, le);
-          if (iface === undefined || caplen > total - 32) {
-            this.problem(frameNumber, iface === undefined ? `packet block names interface ${dv.getUint16(p + 8, le)}, which this section does not describe` : `packet block claims ${caplen} captured bytes in a ${total}-byte block`, 'malformed', this.offsetOf(p));
-            break;
-          }
-          const t = unitsToTime(dv.getUint32(p + 12, le), dv.getUint32(p + 16, le), iface.resolution);
-          const time = { sec: t.sec, nsec: t.nsec, digits: iface.resolution.digits };
-          frames.push({
-            input,
-            frame: frameNumber as FrameNumber,
-            time,
-            linkType: iface.linkType,
-            data: new Uint8Array(bytes, p + 28, caplen),
-            origLength: dv.getUint32(p + 24, le),
-          });
-          number = frameNumber;
-          this.lastTime = time;
-          break;
-        }
-        case BLOCK_IDB:
-          this.readInterface(p, total, frameNumber);
-          break;
-        case BLOCK_SHB:
-          this.readSectionHeader(p, total, le, frameNumber);
-          break;
-        case BLOCK_SYSTEMD_JOURNAL:
-        case BLOCK_CUSTOM_COPY:
-        case BLOCK_CUSTOM_NO_COPY:
-          // Wireshark shows these blocks as frames of their own, so they take
-          // a frame number for the numbers to match, but carry no packet.
-          number = frameNumber;
-          break;
-        default:
-          // Name Resolution, Interface Statistics, Decryption Secrets and
-          // unknown blocks carry nothing this tool uses.
-          break;
+        if (this.stopped) break;
       }
-      p += total;
-      if (this.stopped) break;
+    } finally {
+      this.pos = p;
+      this.lastNumber = number;
+      if (count > 0) this.delivered(count, firstSec, firstNsec, firstDigits, this.lastSec, this.lastNsec, this.lastDigits);
     }
-    this.pos = p;
-    this.lastNumber = number;
-    return frames;
+    return count;
   }
 
   private readSectionHeader(p: number, total: number, le: boolean, frameNumber: number): void {

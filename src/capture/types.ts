@@ -30,6 +30,20 @@ export interface CaptureProblem {
   offset?: number;
 }
 
+/**
+ * Receives the records of a capture one at a time, in file order, as plain
+ * numbers: no object is built per record. The captured bytes are
+ * buf[start, start + caplen) and stay valid only until the call returns.
+ */
+export interface RecordVisitor {
+  /**
+   * One record. `sec` and `nsec` are the capture time, `digits` its
+   * sub-second precision (as in Timestamp), `frame` the 1-based frame number
+   * and `linkType` the LINKTYPE_ number.
+   */
+  record(buf: Uint8Array, start: number, caplen: number, origLength: number, sec: number, nsec: number, digits: number, frame: number, linkType: number): void;
+}
+
 /** An open capture: frames come in batches so the per-frame cost stays low. */
 export interface CaptureSource {
   readonly info: CaptureInfo;
@@ -38,6 +52,13 @@ export interface CaptureSource {
    * frames' data views stay valid until the following call.
    */
   next(): Promise<CapturedFrame[] | null>;
+  /**
+   * Hands the next batch of records to `visitor`, synchronously and in file
+   * order, and resolves to false once the input has ended. It reads the same
+   * records as next() without building a CapturedFrame for each; a caller
+   * uses one of the two for the whole input. The file readers provide it.
+   */
+  scan?(visitor: RecordVisitor): Promise<boolean>;
   /** Problems found so far; the reader moves past them and keeps going. */
   readonly problems: CaptureProblem[];
   close(): Promise<void>;

@@ -81,27 +81,79 @@ function ipv6Text(buf: Uint8Array, offset: number): string {
   return `${head}::${tail}`;
 }
 
-const INFO_SLOTS = 1024;
+const INFO_SLOTS = 4096;
+/** Address pairs kept at most; past it the cache starts over, so a capture with more pairs loses only speed. */
+const MAX_INFOS = INFO_SLOTS / 2;
 
 /**
  * IpInfo records for IPv4 address pairs, reused across packets so that the
  * ESP path neither formats addresses nor allocates a record per packet. The
- * records are shared: later stages must treat them as read-only.
+ * records are shared: later stages must treat them as read-only. An
+ * open-addressing table keeps them, so that pairs whose hashes collide do
+ * not evict each other.
  */
 export class Ipv4InfoCache {
-  private readonly sources = new Float64Array(INFO_SLOTS).fill(-1);
-  private readonly destinations = new Float64Array(INFO_SLOTS).fill(-1);
-  private readonly infos: (IpInfo | undefined)[] = new Array<IpInfo | undefined>(INFO_SLOTS);
+  /** Source and destination address of each slot, side by side so that one probe reads one cache line. */
+  private readonly addresses = new Float64Array(INFO_SLOTS * 2);
+  private readonly infos: (IpInfo | undefined)[] = new Array<IpInfo | undefined>(INFO_SLOTS).fill(undefined);
+  private count = 0;
 
-  /** Returns the shared record for a datagram that was not reassembled. */
+  /** Returns the shared record for a datagram that was not reassembled; `src` and `dst` are the addresses as unsigned 32-bit numbers. */
   get(src: number, dst: number): IpInfo {
-    const slot = (Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b)) >>> 22;
-    const cached = this.infos[slot];
-    if (cached !== undefined && this.sources[slot] === src && this.destinations[slot] === dst) return cached;
+    const mask = INFO_SLOTS - 1;
+    const h = Math.imul(src, 0x9e3779b1) ^ Math.imul(dst, 0x85ebca6b);
+    let slot = (h ^ (h >>> 16)) & mask;
+    // The table is never more than half full, so the probe meets an empty slot.
+    for (let info = this.infos[slot]; info !== undefined; info = this.infos[slot]) {
+      if (this.addresses[2 * slot] === src && this.addresses[2 * slot + 1] === dst) return info;
+      slot = (slot + 1) & mask;
+    }
+    if (this.count === MAX_INFOS) {
+      this.infos.fill(undefined);
+      this.count = 0;
+      slot = (h ^ (h >>> 16)) & mask;
+    }
     const info: IpInfo = { version: 4, src: ipv4Text(src), dst: ipv4Text(dst), reassembled: false };
-    this.sources[slot] = src;
-    this.destinations[slot] = dst;
+    this.addresses[2 * slot] = src;
+    this.addresses[2 * slot + 1] = dst;
+    this.infos[slot] = info;
+    this.count++;
+    return info;
+  }
+}
+
+const INFO6_SLOTS = 1024;
+
+/**
+ * IpInfo records for IPv6 address pairs, as Ipv4InfoCache keeps them for
+ * IPv4. A slot contains one pair, and a pair whose hash lands on a taken slot
+ * replaces the one there, so a capture with many pairs loses only speed.
+ */
+export class Ipv6InfoCache {
+  /** The 32 address bytes of each slot's pair, as eight 32-bit words. */
+  private readonly words = new Int32Array(INFO6_SLOTS * 8);
+  private readonly infos: (IpInfo | undefined)[] = new Array<IpInfo | undefined>(INFO6_SLOTS).fill(undefined);
+
+  /** Returns the shared record for the source and destination addresses at buf[offset, offset + 32); the caller checks the bounds. */
+  get(buf: Uint8Array, offset: number): IpInfo {
+    let h = 0;
+    for (let i = 0; i < 32; i += 4) h = Math.imul(h ^ readI32(buf, offset + i), 0x9e3779b1);
+    const slot = (h ^ (h >>> 16)) & (INFO6_SLOTS - 1);
+    const base = slot * 8;
+    const cached = this.infos[slot];
+    if (cached !== undefined && this.matches(base, buf, offset)) return cached;
+    const info: IpInfo = { version: 6, src: formatIpv6(buf, offset), dst: formatIpv6(buf, offset + 16), reassembled: false };
+    for (let i = 0; i < 8; i++) this.words[base + i] = readI32(buf, offset + 4 * i);
     this.infos[slot] = info;
     return info;
   }
+
+  private matches(base: number, buf: Uint8Array, offset: number): boolean {
+    for (let i = 0; i < 8; i++) if (this.words[base + i] !== readI32(buf, offset + 4 * i)) return false;
+    return true;
+  }
+}
+
+function readI32(buf: Uint8Array, p: number): number {
+  return (buf[p]! << 24) | (buf[p + 1]! << 16) | (buf[p + 2]! << 8) | buf[p + 3]!;
 }

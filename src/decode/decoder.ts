@@ -1,8 +1,12 @@
 // The packet decoder: link layer, IPv4/IPv6 with fragment reassembly, then
 // ESP, AH, UDP (IKE, NAT-T), TCP (RFC 8229) and ICMP errors. Each frame goes
 // through once and its results go to the sink in the order they are found.
+//
+// Records read straight from a capture file (decodeRecord) first try the
+// fast path of fast-path.ts, which covers plain ESP on Ethernet. Every other
+// frame, and every frame the fast path is unsure of, goes through decode().
 
-import type { CapturedFrame, IpInfo } from '../types.js';
+import type { CapturedFrame, FrameNumber, IpInfo } from '../types.js';
 import { readU16 } from '../util/bytes.js';
 import { Ipv4InfoCache } from './address.js';
 import { decodeAh } from './ah.js';
@@ -11,6 +15,7 @@ import { decodeEsp } from './esp.js';
 import { decodeIcmp } from './icmp.js';
 import { emptyIpv4Header, parseIpv4 } from './ipv4.js';
 import { parseIpv6, walkExtensionHeaders } from './ipv6.js';
+import { FastEspPath } from './fast-path.js';
 import { ETHERNET_HEADER, ETHERTYPE_IPV4, LINKTYPE_ETHERNET, decodeLink } from './link.js';
 import {
   IPPROTO_AH,
@@ -54,10 +59,33 @@ export class Decoder {
     partial: false,
   }));
 
+  private readonly fast: FastEspPath;
+
   constructor(sink: PacketSink, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) {
     this.ctx = new FrameContext(sink);
     this.reassembler = new Reassembler(limits);
     this.tcp = new TcpStreams(limits);
+    this.fast = new FastEspPath(sink, this.ipv4Infos);
+  }
+
+  /**
+   * Decodes one record of a capture file given as numbers (see RecordVisitor),
+   * with the same results as decode(). ESP packets found by the fast path
+   * reach the sink as one reused EspPacket and FrameRef, valid only during
+   * the call (see PacketSink). Other frames are built as a CapturedFrame
+   * whose data is a view of `buf`.
+   */
+  decodeRecord(input: number, buf: Uint8Array, start: number, caplen: number, origLength: number, sec: number, nsec: number, digits: number, frame: number, linkType: number): void {
+    // While fragments wait for reassembly, every frame goes through decode(), which expires old ones.
+    if (linkType === LINKTYPE_ETHERNET && this.reassembler.size === 0 && this.fast.decode(input, buf, start, caplen, sec, nsec, digits, frame)) return;
+    this.decode({
+      input,
+      frame: frame as FrameNumber,
+      time: { sec, nsec, digits },
+      linkType,
+      data: new Uint8Array(buf.buffer, buf.byteOffset + start, caplen),
+      origLength,
+    });
   }
 
   /** Decodes one frame. Problems become anomaly records, never exceptions. */

@@ -20,7 +20,7 @@ export const LINKTYPE_LINUX_SLL2 = 276;
 
 export const ETHERTYPE_IPV4 = 0x0800;
 export const ETHERTYPE_IPV6 = 0x86dd;
-const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_VLAN = 0x8100;
 const ETHERTYPE_QINQ = 0x88a8;
 // Pre-standard QinQ outer tags still sent by some switches.
 const ETHERTYPE_QINQ_9100 = 0x9100;

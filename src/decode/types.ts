@@ -2,7 +2,17 @@
 
 import type { AhPacket, Anomaly, CapturedFrame, EspPacket, IcmpError, IkeDatagram, NatKeepalive } from '../types.js';
 
-/** Receives what the decoder finds in each frame, in frame order. */
+/**
+ * Receives what the decoder finds in each frame, in frame order.
+ *
+ * A packet, its `ref` and the `time` in it are valid only during the call:
+ * Decoder.decodeRecord rewrites one EspPacket and one FrameRef for every ESP
+ * packet of its fast path. A sink that keeps one copies it (snapshot() in
+ * src/sa/child-sa.ts copies a FrameRef). The `ip` records are shared among
+ * packets and read-only, but never rewritten, so they may be kept.
+ * Decoder.decode builds every packet and reference afresh, so a sink fed only
+ * through decode() may keep them.
+ */
 export interface PacketSink {
   esp(packet: EspPacket): void;
   ah(packet: AhPacket): void;

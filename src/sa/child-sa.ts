@@ -63,35 +63,50 @@ export class SequenceWindow {
   reordered = 0;
   /** Packets older than the window: cannot say whether they were replays. */
   tooOld = 0;
+  /** One bit per sequence number in (highest - WINDOW, highest], at index seq % WINDOW: set when that packet arrived. */
   private bits = new Uint32Array(WINDOW / 32);
+  /**
+   * Start of the run of consecutive sequence numbers that ends at `highest`.
+   * The run's bits are written to `bits` only when it ends, so the usual
+   * in-order packet touches no array; `bits` is exact below runStart.
+   */
+  private runStart = 0;
 
   /** Records one sequence number; returns true when it was a replay. */
   add(seq: number): boolean {
     if (this.first === null) {
       this.first = seq;
       this.highest = seq;
+      this.runStart = seq;
       this.inOrder = 1;
-      this.setBit(seq);
       return false;
     }
-    if (seq > this.highest) {
-      const jump = seq - this.highest;
-      if (jump > 1) {
-        this.gaps += 1;
-        this.missing += jump - 1;
-      }
-      if (jump >= WINDOW) this.bits.fill(0);
-      else for (let s = this.highest + 1; s < seq; s++) this.clearBit(s);
+    const highest = this.highest;
+    if (seq === highest + 1) {
       this.highest = seq;
       this.inOrder += 1;
-      this.setBit(seq);
       return false;
     }
-    if (this.highest - seq >= WINDOW) {
+    if (seq > highest) {
+      const jump = seq - highest;
+      this.gaps += 1;
+      this.missing += jump - 1;
+      if (jump >= WINDOW) {
+        this.bits.fill(0);
+      } else {
+        this.writeRun();
+        for (let s = highest + 1; s < seq; s++) this.clearBit(s);
+      }
+      this.highest = seq;
+      this.runStart = seq;
+      this.inOrder += 1;
+      return false;
+    }
+    if (highest - seq >= WINDOW) {
       this.tooOld += 1;
       return false;
     }
-    if (this.getBit(seq)) {
+    if (seq >= this.runStart || this.getBit(seq)) {
       this.replays += 1;
       return true;
     }
@@ -101,18 +116,25 @@ export class SequenceWindow {
     return false;
   }
 
+  /** Sets the bits of the current run that are still inside the window. */
+  private writeRun(): void {
+    for (let s = Math.max(this.runStart, this.highest - WINDOW + 1); s <= this.highest; s++) this.setBit(s);
+  }
+
+  // WINDOW is a power of two and sequence numbers are unsigned 32-bit, so
+  // masking gives seq % WINDOW without a floating-point remainder.
   private setBit(seq: number): void {
-    const i = seq % WINDOW;
+    const i = seq & (WINDOW - 1);
     this.bits[i >>> 5]! |= 1 << (i & 31);
   }
 
   private clearBit(seq: number): void {
-    const i = seq % WINDOW;
+    const i = seq & (WINDOW - 1);
     this.bits[i >>> 5]! &= ~(1 << (i & 31));
   }
 
   private getBit(seq: number): boolean {
-    const i = seq % WINDOW;
+    const i = seq & (WINDOW - 1);
     return (this.bits[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
 }

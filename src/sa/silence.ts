@@ -10,7 +10,6 @@
 // or a silence that lasts. The confirmed run's packets are `spi-lost`.
 
 import type { FrameRef } from '../types.js';
-import { secondsBetween } from '../util/format.js';
 import type { ChildSa } from './child-sa.js';
 import type { Evidence } from './findings.js';
 
@@ -31,36 +30,115 @@ export class FrameList {
   }
 }
 
-/** Packets sent from `sender` to `receiver` since the receiver last sent any ESP or AH. */
+/** Packets a run stores without growing its arrays; a run that grew past LARGE_RUN gets arrays of this size again when it ends. */
+const RUN_CAPACITY = 16;
+const LARGE_RUN = 4096;
+/** Numbers kept per packet in SilenceRun.refs: input, frame, sec, nsec, digits. */
+const STRIDE = 5;
+
+/**
+ * Packets sent from `sender` to `receiver` since the receiver last sent any
+ * ESP or AH. The packets are kept as numbers, and each direction reuses one
+ * run object from run to run (see Direction.startRun), so extending a run
+ * builds no object per packet. Read what you need from a run; do not keep
+ * the run itself.
+ */
 export class SilenceRun {
-  readonly start: FrameRef;
-  last: FrameRef;
   packets = 0;
-  readonly bySa = new Map<ChildSa, FrameList>();
   readonly evidence: Evidence[] = [];
   /** Set when a provisional finding was raised for live output. */
   provisional = false;
+  // Capture times of the first and the latest packet, read for every packet.
+  private startSec = 0;
+  private startNsec = 0;
+  private lastSec = 0;
+  private lastNsec = 0;
+  /** The SA of every packet. Entries past `packets` are left from earlier runs and never read. */
+  private sas: ChildSa[] = [];
+  /** The frame reference of every packet, STRIDE numbers each. */
+  private refs = new Float64Array(RUN_CAPACITY * STRIDE);
 
-  constructor(first: FrameRef) {
-    this.start = first;
-    this.last = first;
+  /** Empties the run for reuse; arrays grown by a long run are given back. */
+  reset(): void {
+    if (this.sas.length > LARGE_RUN) {
+      this.sas = [];
+      this.refs = new Float64Array(RUN_CAPACITY * STRIDE);
+    }
+    this.packets = 0;
+    if (this.evidence.length > 0) this.evidence.length = 0;
+    this.provisional = false;
   }
 
-  /** Adds a packet; `ref` must be a copy the run may keep. */
-  add(sa: ChildSa, ref: FrameRef): void {
-    let list = this.bySa.get(sa);
-    if (!list) {
-      list = new FrameList();
-      this.bySa.set(sa, list);
+  /** Adds a packet by its frame reference's numbers. */
+  add(sa: ChildSa, input: number, frame: number, sec: number, nsec: number, digits: number): void {
+    const i = this.packets;
+    let at = i * STRIDE;
+    if (at === this.refs.length) {
+      const grown = new Float64Array(this.refs.length * 2);
+      grown.set(this.refs);
+      this.refs = grown;
     }
-    list.push(ref);
-    this.packets += 1;
-    this.last = ref;
+    const refs = this.refs;
+    refs[at++] = input;
+    refs[at++] = frame;
+    refs[at++] = sec;
+    refs[at++] = nsec;
+    refs[at] = digits;
+    if (i < this.sas.length) this.sas[i] = sa;
+    else this.sas.push(sa);
+    if (i === 0) {
+      this.startSec = sec;
+      this.startNsec = nsec;
+    }
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    this.packets = i + 1;
+  }
+
+  /** The first unanswered packet: a new object on every read. */
+  get start(): FrameRef {
+    return this.refAt(0);
+  }
+
+  /** The latest packet: a new object on every read. */
+  get last(): FrameRef {
+    return this.refAt(this.packets - 1);
+  }
+
+  /** Capture time of the first packet, in seconds. */
+  get startSeconds(): number {
+    return this.startSec + this.startNsec / 1e9;
+  }
+
+  /** Seconds from the latest packet to capture time sec.nsec, as secondsBetween computes them. */
+  secondsSinceLast(sec: number, nsec: number): number {
+    return sec - this.lastSec + (nsec - this.lastNsec) / 1e9;
   }
 
   /** Seconds from the first unanswered packet to the last one. */
   get seconds(): number {
-    return secondsBetween(this.start.time, this.last.time);
+    return this.lastSec - this.startSec + (this.lastNsec - this.startNsec) / 1e9;
+  }
+
+  /** The run's packets per SA, in the order each SA first appears: built on every read. */
+  get bySa(): Map<ChildSa, FrameList> {
+    const bySa = new Map<ChildSa, FrameList>();
+    for (let i = 0; i < this.packets; i++) {
+      const sa = this.sas[i]!;
+      let list = bySa.get(sa);
+      if (!list) {
+        list = new FrameList();
+        bySa.set(sa, list);
+      }
+      list.push(this.refAt(i));
+    }
+    return bySa;
+  }
+
+  private refAt(i: number): FrameRef {
+    const refs = this.refs;
+    const at = i * STRIDE;
+    return { input: refs[at]!, frame: refs[at + 1]! as FrameRef['frame'], time: { sec: refs[at + 2]!, nsec: refs[at + 3]!, digits: refs[at + 4]! } };
   }
 }
 
@@ -113,6 +191,8 @@ export class Direction {
 
   /** Set when a run grew past MAX_RUN_PACKETS: stop collecting until the receiver speaks again. */
   overflowed = false;
+  /** The run object this direction reuses (see SilenceRun). */
+  private spareRun: SilenceRun | null = null;
 
   /**
    * True when the run is long enough to be a silence rather than the normal
@@ -125,11 +205,17 @@ export class Direction {
     if (!run) return false;
     if (run.packets < options.minPackets || run.seconds < options.minSeconds) return false;
     if (!this.reverseSeen) return allowNeverAnswered;
-    return run.start.time.sec + run.start.time.nsec / 1e9 - this.reverseTime <= options.activeWithinSeconds;
+    return run.startSeconds - this.reverseTime <= options.activeWithinSeconds;
   }
 
-  /** The pending first packet as a frame reference. */
-  pendingRef(): FrameRef {
-    return { input: this.pendingInput, frame: this.pendingFrame as FrameRef['frame'], time: { sec: this.pendingSec, nsec: this.pendingNsec, digits: this.pendingDigits } };
+  /** Makes the pending first packet the start of a run, in the reused run object. */
+  startRun(): SilenceRun {
+    const run = this.spareRun ?? new SilenceRun();
+    this.spareRun = run;
+    run.reset();
+    run.add(this.pendingSa!, this.pendingInput, this.pendingFrame, this.pendingSec, this.pendingNsec, this.pendingDigits);
+    this.pendingSa = null;
+    this.run = run;
+    return run;
   }
 }

@@ -19,7 +19,8 @@ import { ChildSa, childSaKey, type DeletedBy, type SaLinks, snapshot } from './c
 import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
 import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
 import { closeOutage, type Outage } from './outages.js';
-import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, SilenceRun } from './silence.js';
+import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, type SilenceRun } from './silence.js';
+import { SpiIndex } from './spi-index.js';
 import { type IkeSaState, Tunnel, tunnelKey } from './tunnel.js';
 
 export interface TrackerOptions {
@@ -74,6 +75,8 @@ export class SaTracker {
   private readonly sas = new Map<string, ChildSa>();
   /** The same SAs by SPI alone; a bucket holds several when receivers chose the same SPI. */
   private readonly bySpi = new Map<number, ChildSa | ChildSa[]>();
+  /** The SAs packets were counted on, for lookup() to find without a Map. */
+  private readonly spiIndex = new SpiIndex();
   /** Set when packets come from several inputs, so the same packet seen twice is counted once. */
   multipleInputs = false;
   private readonly tunnels = new Map<string, Tunnel>();
@@ -167,17 +170,19 @@ export class SaTracker {
 
   /**
    * Judges one ESP or AH packet against its receiver's inbound SAs. The
-   * packet object may be reused by the caller afterwards: nothing of it is kept.
+   * packet and its ref may be reused by the caller afterwards (see
+   * PacketSink): whatever is kept of them is copied.
    */
   packet(p: EspPacket | AhPacket): void {
     const protocol: IpsecProtocol = p.kind;
     const src = p.ip.src;
     const dst = p.ip.dst;
     const ref = p.ref;
-    let sa = this.lookup(dst, protocol, p.spi);
+    let sa = this.lookup(dst, protocol, p.spi | 0);
     if (!sa) sa = this.observe(dst, protocol, p.spi, src, ref);
 
-    if (p.spi < 256) this.noteReserved(p, protocol);
+    // The reserved-SPI finding keeps the packet's ref; such packets are rare, so copy it here.
+    if (p.spi < 256) this.noteReserved({ ...p, ref: snapshot(ref) }, protocol);
     const counted =
       p.kind === 'esp'
         ? sa.count(ref, src, p.seq, p.length, p.encapsulation, p.srcPort, p.dstPort, this.multipleInputs)
@@ -222,13 +227,21 @@ export class SaTracker {
     }
   }
 
-  /** Finds an SA by receiver, protocol and SPI without building a string key (the per-packet path). */
+  /**
+   * Finds an SA by receiver, protocol and SPI without building a string key
+   * (the per-packet path). The caller passes the SPI as its signed 32-bit
+   * value: V8 would box an SPI of 2^31 or more on every call.
+   */
   private lookup(receiver: string, protocol: IpsecProtocol, spi: number): ChildSa | undefined {
+    const indexed = this.spiIndex.get(receiver, protocol, spi);
+    if (indexed !== undefined) return indexed;
     const entry = this.bySpi.get(spi >>> 0);
     if (entry === undefined) return undefined;
-    if (!Array.isArray(entry)) return entry.receiver === receiver && entry.protocol === protocol ? entry : undefined;
-    for (const sa of entry) if (sa.receiver === receiver && sa.protocol === protocol) return sa;
-    return undefined;
+    let found: ChildSa | undefined;
+    if (!Array.isArray(entry)) found = entry.receiver === receiver && entry.protocol === protocol ? entry : undefined;
+    else found = entry.find((sa) => sa.receiver === receiver && sa.protocol === protocol);
+    if (found !== undefined) this.spiIndex.add(found);
+    return found;
   }
 
   private linksFor(sa: ChildSa, src: string, dst: string): SaLinks {
@@ -337,7 +350,8 @@ export class SaTracker {
     const run = this.runOf(d)!;
     // A long pause in the sender's own traffic (or a clock that went backwards) ends the run: silence
     // only means something while the sender keeps sending.
-    const gap = secondsBetween(run.last.time, ref.time);
+    const time = ref.time;
+    const gap = run.secondsSinceLast(time.sec, time.nsec);
     if (gap < 0 || gap > this.options.silence.activeWithinSeconds) {
       this.dropRun(d);
       this.extendRun(d, sa, ref);
@@ -348,28 +362,22 @@ export class SaTracker {
       d.overflowed = true;
       return;
     }
-    run.add(sa, snapshot(ref));
-    if (d.run === null) return;
+    run.add(sa, ref.input, ref.frame, time.sec, time.nsec, time.digits);
     const silence = this.options.silence;
     if (!d.isSilent(silence)) return;
-    if (d.run.seconds >= silence.persistSeconds) {
-      this.confirmRun(d, { kind: 'reverse-silent', at: ref, detail: `${d.run.packets} packets over ${d.run.seconds.toFixed(1)} s unanswered` });
+    if (run.seconds >= silence.persistSeconds) {
+      this.confirmRun(d, { kind: 'reverse-silent', at: snapshot(ref), detail: `${run.packets} packets over ${run.seconds.toFixed(1)} s unanswered` });
       return;
     }
-    if (!d.run.provisional && this.options.onFinding) {
-      d.run.provisional = true;
-      for (const [runSa, list] of d.run.bySa) this.options.onFinding(provisionalFinding(d.sender, d.receiver, d.run, runSa, list.length), 'open');
+    if (!run.provisional && this.options.onFinding) {
+      run.provisional = true;
+      for (const [runSa, list] of run.bySa) this.options.onFinding(provisionalFinding(d.sender, d.receiver, run, runSa, list.length), 'open');
     }
   }
 
   /** Returns the direction's run, turning a pending first packet into one. */
   private runOf(d: Direction): SilenceRun | null {
-    if (d.run === null && d.pendingSa !== null) {
-      const first = d.pendingRef();
-      d.run = new SilenceRun(first);
-      d.run.add(d.pendingSa, first);
-      d.pendingSa = null;
-    }
+    if (d.run === null && d.pendingSa !== null) return d.startRun();
     return d.run;
   }
 

@@ -6,12 +6,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { CATALOG } from '../report/catalog.js';
 import { detectLang, type Lang } from '../report/i18n.js';
 import { FINDING_KINDS } from '../sa/findings.js';
-import { runAnalyze } from './analyze-command.js';
-import { runExplain } from './explain-command.js';
 import { HELP } from './help.js';
-import { runKeysCommand } from './keys-command.js';
-import { runInterfaces, runLive } from './live-command.js';
 import { UsageError, type Io } from './io.js';
+
+// Each command's module is imported when the command runs, so that starting one command does not
+// load the others (live capture loads the libpcap addon, analysis the whole pipeline).
 
 /** Finds --lang before commander runs, so that help text itself can be translated. */
 function langFromArgv(argv: string[]): string | undefined {
@@ -65,6 +64,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--lang <lang>', h.lang)
     .addHelpText('after', kindsHelp(lang))
     .action(async (captures: string[], options) => {
+      const { runAnalyze } = await import('./analyze-command.js');
       setCode(await runAnalyze(captures, { ...options, lang: detectLang(options.lang) }, io));
     });
 
@@ -74,7 +74,8 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .argument('[kind]', h.kindArg)
     .option('--lang <lang>', h.lang)
     .addHelpText('after', kindsHelp(lang))
-    .action((kind: string | undefined, options) => {
+    .action(async (kind: string | undefined, options) => {
+      const { runExplain } = await import('./explain-command.js');
       setCode(runExplain(kind, detectLang(options.lang), io));
     });
 
@@ -86,6 +87,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--json', h.keysJson)
     .option('--lang <lang>', h.lang)
     .action(async (paths: string[], options) => {
+      const { runKeysCommand } = await import('./keys-command.js');
       setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json }, io.out, io.err));
     });
 
@@ -103,6 +105,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--transient-window <seconds>', h.transientWindow, positiveNumber('--transient-window'), 2)
     .option('--lang <lang>', h.lang)
     .action(async (options) => {
+      const { runLive } = await import('./live-command.js');
       setCode(await runLive({ ...options, lang: detectLang(options.lang) }, io));
     });
 
@@ -111,6 +114,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .description(h.interfaces)
     .option('--lang <lang>', h.lang)
     .action(async () => {
+      const { runInterfaces } = await import('./live-command.js');
       setCode(await runInterfaces(io));
     });
 

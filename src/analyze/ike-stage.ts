@@ -6,6 +6,7 @@
 import { ExchangeTracker, type UnansweredRequest } from '../ike/exchanges.js';
 import { IkeDecrypter, keyLogHint } from '../ike/decrypt.js';
 import { parseIkeMessage } from '../ike/message.js';
+import { summarizeIkeMessage, type IkeMessageSummary } from '../ike/summary.js';
 import { exchangeName } from '../ike/registry.js';
 import type { IkeMessage } from '../ike/types.js';
 import { reassembledDatagram, V1FragmentReassembler } from '../ike/v1-fragments.js';
@@ -18,6 +19,8 @@ import type { IkeDatagramRow, IkeSaSummary } from './result.js';
 
 export interface IkeStageOptions {
   keepMessages: boolean;
+  /** Also keep the parsed messages (payload trees), which costs far more memory than the summaries. */
+  keepParsed: boolean;
   onMessage: ((msg: IkeMessage) => void) | undefined;
   onAnomaly: (anomaly: Anomaly) => void;
 }
@@ -25,7 +28,8 @@ export interface IkeStageOptions {
 export interface IkeStageResult {
   ikeSas: IkeSaSummary[];
   rows: IkeDatagramRow[];
-  messages: IkeMessage[];
+  messages: IkeMessageSummary[];
+  parsed: IkeMessage[];
   decrypted: number;
   undecryptable: number;
 }
@@ -51,7 +55,8 @@ export class IkeStage {
   private readonly exchanges = new ExchangeTracker();
   private readonly fragments = new V1FragmentReassembler();
   private readonly translator = new IkeEventTranslator();
-  private readonly messages: IkeMessage[] = [];
+  private readonly messages: IkeMessageSummary[] = [];
+  private readonly parsed: IkeMessage[] = [];
   private readonly rows = new Map<string, IkeDatagramRow>();
   private readonly tallies = new Map<string, DecryptTally>();
   private decryptedCount = 0;
@@ -105,7 +110,8 @@ export class IkeStage {
   }
 
   private keep(msg: IkeMessage): void {
-    if (this.options.keepMessages) this.messages.push(msg);
+    if (this.options.keepMessages) this.messages.push(summarizeIkeMessage(msg));
+    if (this.options.keepParsed) this.parsed.push(msg);
     this.options.onMessage?.(msg);
   }
 
@@ -194,7 +200,7 @@ export class IkeStage {
         retransmissions: s.retransmissions,
       };
     });
-    return { ikeSas, rows: [...this.rows.values()], messages: this.messages, decrypted: this.decryptedCount, undecryptable: this.undecryptableCount };
+    return { ikeSas, rows: [...this.rows.values()], messages: this.messages, parsed: this.parsed, decrypted: this.decryptedCount, undecryptable: this.undecryptableCount };
   }
 
   /** Adds one info finding per IKE SA and requester whose requests got no response. */

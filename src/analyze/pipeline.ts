@@ -17,8 +17,10 @@ import type { IkeMessage } from '../ike/types.js';
 export interface AnalyzeOptions {
   keys: KeySet | null;
   transientWindowSeconds: number;
-  /** Keep every IKE message for the report (off for long live captures). */
+  /** Keep a summary of every IKE message for the report (off for long live captures). */
   keepIkeMessages: boolean;
+  /** Also keep every parsed IKE message, for the --ike payload trees. */
+  keepParsedIkeMessages: boolean;
   /** Anomalies kept in full; later ones are only counted. */
   maxAnomalies: number;
   onFinding?: TrackerOptions['onFinding'];
@@ -32,6 +34,7 @@ export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
   keys: null,
   transientWindowSeconds: 2,
   keepIkeMessages: true,
+  keepParsedIkeMessages: false,
   maxAnomalies: 10_000,
 };
 
@@ -85,6 +88,7 @@ export class Analysis implements PacketSink, RecordVisitor {
     this.decoder = new Decoder(this);
     this.ikeStage = new IkeStage(this.options.keys, this.tracker, {
       keepMessages: this.options.keepIkeMessages,
+      keepParsed: this.options.keepParsedIkeMessages,
       onMessage: this.options.onIkeMessage,
       onAnomaly: (a) => this.anomaly(a),
     });
@@ -190,6 +194,7 @@ export class Analysis implements PacketSink, RecordVisitor {
       tunnels: tracked.tunnels,
       findings: tracked.findings,
       ikeMessages: ike.messages,
+      ikeParsed: ike.parsed,
       anomalies: this.anomalies,
       anomaliesDropped: this.anomaliesDropped,
       keys: this.options.keys ? { loaded: this.options.keys.loaded.map((l) => l.path), skipped: this.options.keys.skipped.map((s) => ({ path: s.path, reason: s.reason })) } : null,

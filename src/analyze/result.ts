@@ -1,6 +1,7 @@
 // What one analysis produces, before any reporter formats it.
 
 import type { CaptureInfo } from '../capture/types.js';
+import type { IkeMessageSummary } from '../ike/summary.js';
 import type { IkeMessage } from '../ike/types.js';
 import type { ChildSa } from '../sa/child-sa.js';
 import type { Finding } from '../sa/findings.js';
@@ -66,8 +67,10 @@ export interface AnalysisResult {
   childSas: ChildSa[];
   tunnels: Tunnel[];
   findings: Finding[];
-  /** Every IKE message, when the analysis was asked to keep them. */
-  ikeMessages: IkeMessage[];
+  /** Every IKE message as a compact record, when the analysis was asked to keep them. */
+  ikeMessages: IkeMessageSummary[];
+  /** Every IKE message fully parsed, only when asked for (the --ike payload trees). */
+  ikeParsed: IkeMessage[];
   anomalies: Anomaly[];
   /** Anomalies beyond the kept ones, counted only. */
   anomaliesDropped: number;

@@ -321,7 +321,11 @@ export class ExchangeTracker {
     const seen = this.see(ex, 1, msg);
     const completes = !seen.retransmission && !seen.duplicate && ex.exchange.response === null;
     if (completes) ex.exchange.response = msg.ref;
-    return { ikeSa: state.entry.record, exchange: ex.exchange, role: 'response', completes, request: ex.requestMessage, ...seen };
+    const request = ex.requestMessage;
+    // A whole response (not a fragment still waiting for the rest) is the last message that needs the
+    // request, so let it go: an IKE SA keeps several answered exchanges, and their requests add up.
+    if (!seen.retransmission && !seen.duplicate && (msg.fragment === null || msg.inner !== null)) ex.requestMessage = null;
+    return { ikeSa: state.entry.record, exchange: ex.exchange, role: 'response', completes, request, ...seen };
   }
 
   private placeV1(state: SaState, msg: IkeMessage, fromInitiator: boolean): TrackedMessage {

@@ -1,9 +1,9 @@
 // The JSON report contract ("spitrace.report/1"): the shape users and tests
 // rely on. Fields may be added, never renamed or removed.
 
-import type { AnalysisResult, IkeSaSummary } from '../analyze/result.js';
-import { exchangeName, payloadName } from '../ike/registry.js';
-import type { IkeMessage } from '../ike/types.js';
+import type { AnalysisResult, IkeDatagramRow, IkeSaSummary } from '../analyze/result.js';
+import { exchangeName } from '../ike/registry.js';
+import type { IkeMessageSummary } from '../ike/summary.js';
 import type { ChildSa } from '../sa/child-sa.js';
 import { FLAGGING_KINDS, type Finding } from '../sa/findings.js';
 import type { Anomaly, FrameRef } from '../types.js';
@@ -119,21 +119,13 @@ export function findingJson(f: Finding, lang: Lang) {
   };
 }
 
-/** Payload type names as a reader sees them: the outer ones, with SK/SKF replaced by the inner ones once decrypted. */
-export function payloadNames(msg: IkeMessage): string[] {
-  const outer = msg.payloads.map((p) => payloadName(msg.version, p.type));
-  if (!msg.inner) return outer;
-  const kept = msg.payloads.filter((p) => p.kind !== 'sk' && p.kind !== 'skf').map((p) => payloadName(msg.version, p.type));
-  return [...kept, ...msg.inner.map((p) => payloadName(msg.version, p.type))];
-}
-
 /** IANA's name of an exchange type, or the number as a string when IANA has none (the report contract). */
 function exchangeJsonName(version: 1 | 2, n: number): string {
   const name = exchangeName(version, n);
   return name.startsWith('unknown(') ? String(n) : name;
 }
 
-export function ikeMessageJson(msg: IkeMessage) {
+export function ikeMessageJson(msg: IkeMessageSummary) {
   return {
     input: msg.ref.input,
     frame: msg.ref.frame,
@@ -142,23 +134,38 @@ export function ikeMessageJson(msg: IkeMessage) {
     dst: formatEndpoint(msg.dst.address, msg.dst.port),
     transport: msg.transport,
     version: msg.version,
-    exchange: exchangeJsonName(msg.version, msg.header.exchangeType),
-    initiatorSpi: ikeSpi(msg.header.initiatorSpi),
-    responderSpi: ikeSpi(msg.header.responderSpi),
-    messageId: msg.header.messageId,
+    exchange: exchangeJsonName(msg.version, msg.exchangeType),
+    initiatorSpi: ikeSpi(msg.initiatorSpi),
+    responderSpi: ikeSpi(msg.responderSpi),
+    messageId: msg.messageId,
     initiator: msg.initiator,
     response: msg.response,
     encrypted: msg.encrypted,
     decrypted: msg.decrypted,
     decryptError: msg.decryptError,
-    payloads: payloadNames(msg),
-    outerPayloads: msg.payloads.map((p) => payloadName(msg.version, p.type)),
+    payloads: msg.payloads,
+    outerPayloads: msg.outerPayloads,
     fragment: msg.fragment,
   };
 }
 
 export function anomalyJson(a: Anomaly) {
   return { input: a.input, frame: a.frame, layer: a.layer, reason: a.reason, offset: a.offset ?? null, cause: a.cause ?? null };
+}
+
+export function ikeDatagramJson(row: IkeDatagramRow) {
+  return {
+    initiatorSpi: ikeSpi(row.initiatorSpi),
+    responderSpi: ikeSpi(row.responderSpi),
+    src: row.src,
+    dst: row.dst,
+    version: row.version,
+    datagrams: row.datagrams,
+    bytes: row.bytes,
+    first: refJson(row.first),
+    last: refJson(row.last),
+    exchanges: row.exchanges,
+  };
 }
 
 export function summaryJson(r: AnalysisResult) {
@@ -180,18 +187,7 @@ export function summaryJson(r: AnalysisResult) {
     keepalives: r.counts.keepalives,
     icmpErrors: r.counts.icmpErrors,
     notDecoded: r.counts.notDecoded,
-    ikeDatagrams: r.ikeDatagrams.map((row) => ({
-      initiatorSpi: ikeSpi(row.initiatorSpi),
-      responderSpi: ikeSpi(row.responderSpi),
-      src: row.src,
-      dst: row.dst,
-      version: row.version,
-      datagrams: row.datagrams,
-      bytes: row.bytes,
-      first: refJson(row.first),
-      last: refJson(row.last),
-      exchanges: row.exchanges,
-    })),
+    ikeDatagrams: r.ikeDatagrams.map(ikeDatagramJson),
   };
 }
 
@@ -209,4 +205,90 @@ export function buildReport(r: AnalysisResult, lang: Lang) {
     anomaliesNotListed: r.anomaliesDropped,
     keys: r.keys,
   };
+}
+
+/** Writes text as it comes, waiting for the stream to drain when it asks to, so nothing piles up in memory. */
+class ChunkedWriter {
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  async write(text: string): Promise<void> {
+    if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
+  }
+}
+
+/** A list whose elements are built only when written. */
+class LazyList {
+  constructor(
+    readonly length: number,
+    readonly at: (i: number) => unknown,
+  ) {}
+}
+
+/** Lists with more elements than this are written element by element. */
+const STREAM_LENGTH = 16;
+
+/**
+ * Writes the report exactly as `JSON.stringify(buildReport(r, lang), null, 2)`
+ * followed by a newline would, but long lists one element at a time, so the
+ * text and objects of a large report never sit in memory whole.
+ */
+export async function writeReport(r: AnalysisResult, lang: Lang, out: NodeJS.WritableStream): Promise<void> {
+  const summary = summaryJson(r);
+  const report = {
+    schema: SCHEMA,
+    inputs: r.inputs.map(inputJson),
+    summary: { ...summary, ikeDatagrams: new LazyList(r.ikeDatagrams.length, (i) => ikeDatagramJson(r.ikeDatagrams[i]!)) },
+    ikeSas: new LazyList(r.ikeSas.length, (i) => ikeSaJson(r.ikeSas[i]!)),
+    childSas: new LazyList(r.childSas.length, (i) => childSaJson(r.childSas[i]!)),
+    findings: new LazyList(r.findings.length, (i) => findingJson(r.findings[i]!, lang)),
+    ikeMessages: new LazyList(r.ikeMessages.length, (i) => ikeMessageJson(r.ikeMessages[i]!)),
+    anomalies: new LazyList(r.anomalies.length, (i) => anomalyJson(r.anomalies[i]!)),
+    anomaliesNotListed: r.anomaliesDropped,
+    keys: r.keys,
+  };
+  const w = new ChunkedWriter(out);
+  await writeValue(w, report, '');
+  await w.write('\n');
+}
+
+function isStreamed(value: unknown): boolean {
+  if (value instanceof LazyList) return value.length > STREAM_LENGTH;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  return Object.values(value).some(isStreamed);
+}
+
+/** Writes one value in JSON.stringify's two-space layout, streaming the parts that hold long lists. */
+async function writeValue(w: ChunkedWriter, value: unknown, indent: string): Promise<void> {
+  const inner = indent + '  ';
+  if (value instanceof LazyList && value.length > STREAM_LENGTH) {
+    await w.write('[\n');
+    for (let i = 0; i < value.length; i++) {
+      await w.write(inner);
+      await writeValue(w, value.at(i), inner);
+      await w.write(i + 1 < value.length ? ',\n' : '\n');
+    }
+    return w.write(`${indent}]`);
+  }
+  if (!isStreamed(value)) return w.write(reindent(JSON.stringify(materialize(value), null, 2), indent));
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  await w.write('{\n');
+  for (let i = 0; i < entries.length; i++) {
+    const [key, v] = entries[i]!;
+    await w.write(`${inner}${JSON.stringify(key)}: `);
+    await writeValue(w, v, inner);
+    await w.write(i + 1 < entries.length ? ',\n' : '\n');
+  }
+  return w.write(`${indent}}`);
+}
+
+/** Turns the short lazy lists inside a value into arrays, for JSON.stringify. */
+function materialize(value: unknown): unknown {
+  if (value instanceof LazyList) return Array.from({ length: value.length }, (_, i) => materialize(value.at(i)));
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  if (!Object.values(value).some((v) => v instanceof LazyList || (v !== null && typeof v === 'object' && !Array.isArray(v)))) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v)]));
+}
+
+function reindent(text: string, indent: string): string {
+  return indent.length > 0 && text.includes('\n') ? text.replace(/\n/g, '\n' + indent) : text;
 }

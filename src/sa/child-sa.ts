@@ -4,18 +4,13 @@
 // (RFC 4303 §3.4.3), not stored one by one.
 
 import type { Encapsulation, FrameRef, Spi } from '../types.js';
+import { snapshot } from '../util/ref.js';
 import type { IkeSaId, IpsecProtocol } from './events.js';
 import type { Outage } from './outages.js';
 import type { Direction } from './silence.js';
 import type { Tunnel } from './tunnel.js';
 
-/**
- * Copies a frame reference. Packets handed to the tracker may be reused by
- * the decoder for the next frame, so anything kept must be a copy.
- */
-export function snapshot(ref: FrameRef): FrameRef {
-  return { input: ref.input, frame: ref.frame, time: { sec: ref.time.sec, nsec: ref.time.nsec, digits: ref.time.digits } };
-}
+export { snapshot } from '../util/ref.js';
 
 /** The tunnel and both directions an SA's packets belong to, for the sender they came from. */
 export interface SaLinks {

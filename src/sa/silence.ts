@@ -122,8 +122,19 @@ export class SilenceRun {
 
   /** The run's packets per SA, in the order each SA first appears: built on every read. */
   get bySa(): Map<ChildSa, FrameList> {
+    return this.bySaFrom(0);
+  }
+
+  /** Index of the latest packet on `sa` in the run, or -1. */
+  lastIndexOf(sa: ChildSa): number {
+    for (let i = this.packets - 1; i >= 0; i--) if (this.sas[i] === sa) return i;
+    return -1;
+  }
+
+  /** The run's packets from index `first` on, per SA: built on every call. */
+  bySaFrom(first: number): Map<ChildSa, FrameList> {
     const bySa = new Map<ChildSa, FrameList>();
-    for (let i = 0; i < this.packets; i++) {
+    for (let i = Math.max(0, first); i < this.packets; i++) {
       const sa = this.sas[i]!;
       let list = bySa.get(sa);
       if (!list) {

@@ -398,13 +398,16 @@ export class SaTracker {
     }
   }
 
-  /** Evidence confirmed that the receiver lost the SAs the run was sent on: flag the run's packets. */
-  private confirmRun(d: Direction, evidence: Evidence): void {
+  /**
+   * Evidence confirmed that the receiver lost the SAs the run was sent on:
+   * flag the run's packets, from index `first` of the run on.
+   */
+  private confirmRun(d: Direction, evidence: Evidence, first = 0): void {
     const run = this.runOf(d);
     if (!run) return;
     d.run = null;
     run.evidence.push(evidence);
-    for (const [sa, list] of run.bySa) {
+    for (const [sa, list] of run.bySaFrom(first)) {
       if (!sa.accepting) continue;
       // The receiver was alive when it last sent, so a packet that reached it within moments of that
       // (often the reply to what it sent) was still received.
@@ -449,7 +452,12 @@ export class SaTracker {
     tunnel.record({ kind: 'icmp-error', at: p.ref, actor: p.ip.src, sas: [], ikeSa: null });
     const d = tunnel.direction(sender, receiver);
     if (d.run !== null || d.pendingSa !== null) {
-      this.confirmRun(d, evidence);
+      // The error answers the latest packet on the quoted SA. Earlier packets drew none, so they still
+      // reached a listening receiver (one that crashed after taking a packet never replied to it).
+      const run = this.runOf(d)!;
+      const quotedSa = q.spi === null ? undefined : this.lookup(receiver, q.protocol === 51 ? 'ah' : 'esp', q.spi);
+      const first = quotedSa === undefined ? 0 : Math.max(0, run.lastIndexOf(quotedSa));
+      this.confirmRun(d, evidence, first);
       this.addOutageEvidence(tunnel, receiver, evidence);
       return;
     }

@@ -206,6 +206,32 @@ describe('SA tracker', () => {
     expect(desync?.recovery?.kind).toBe('none');
   });
 
+  it('tracker starts ICMP-confirmed loss at the quoted packet', () => {
+    const t = new SaTracker();
+    const clock = new Clock();
+    establish(t, clock, 0, 0x9100a, 0x9100b);
+    const seq = { n: 0 };
+    pings(t, clock, 1, 5, 0x9100a, 0x9100b, seq);
+    // B takes this packet, then crashes before it can reply: nothing comes back, and no ICMP error either.
+    t.packet(esp(clock.at(5), A, B, 0x9100b, ++seq.n));
+    const lost: number[] = [];
+    for (let s = 5.5; s < 8; s += 0.5) {
+      const ref = clock.at(s);
+      lost.push(ref.frame);
+      t.packet(esp(ref, A, B, 0x9100b, ++seq.n));
+      t.icmpError({
+        kind: 'icmp-error',
+        ref: clock.at(s + 0.001),
+        ip: { version: 4, src: B, dst: A, reassembled: false },
+        icmpVersion: 4,
+        icmpType: 3,
+        icmpCode: 3,
+        quoted: { version: 4, src: A, dst: B, protocol: 17, srcPort: 4500, dstPort: 4500, spi: 0x9100b as Spi },
+      });
+    }
+    expect(flagged(t.finish().findings)).toEqual(lost);
+  });
+
   it('tracker ends a black hole with dpd-restart', () => {
     const t = new SaTracker();
     const clock = new Clock();

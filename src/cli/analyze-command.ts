@@ -10,6 +10,7 @@ import { renderNdjson } from '../report/ndjson.js';
 import { renderText } from '../report/text.js';
 import { renderIkeMessage } from '../report/ike-tree.js';
 import { writeEvidence } from '../report/evidence.js';
+import { escapeForTerminal } from '../util/format.js';
 import type { Io } from './io.js';
 
 export interface AnalyzeCommandOptions {
@@ -33,7 +34,8 @@ export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promis
     return keys;
   } catch (error) {
     if (error instanceof KeyFileError) {
-      io.err.write(ui(lang, 'keyError', { message: error.message }) + '\n');
+      const where = error.line > 0 ? `${error.path}:${error.line}` : error.path;
+      io.err.write(ui(lang, 'keyFileError', { where: escapeForTerminal(where), field: error.field, expected: error.expected }) + '\n');
       return 2;
     }
     const e = error as NodeJS.ErrnoException;

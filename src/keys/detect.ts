@@ -38,7 +38,15 @@ export function isBinary(bytes: Uint8Array): boolean {
 export function detectFormat(head: string, whole: string | null): Detection {
   const lines = head.split(/\r?\n/).slice(0, HEAD_LINES);
   const meaningful = lines.filter((l) => !isUatComment(l));
-  if (meaningful.length === 0) return { format: null, reason: 'contains no key lines (only blank lines and comments)' };
+  if (meaningful.length === 0) {
+    // A table with no rows yet is still a table when its header comment names it (Wireshark writes the
+    // column names there, and so do strongSwan tools and spitrace itself): load it, empty, without a warning.
+    const header = lines.join('\n').toLowerCase();
+    if (/ikev2 decryption table|ikev2_decryption_table/.test(header)) return { format: 'ikev2_decryption_table' };
+    if (/ikev1 decryption table|ikev1_decryption_table|initiator's cookie/.test(header)) return { format: 'ikev1_decryption_table' };
+    if (/esp sa table|esp_sa\b|src ip, dest ip, spi/.test(header)) return { format: 'esp_sa' };
+    return { format: null, reason: 'contains no key lines (only blank lines and comments)' };
+  }
 
   const sample = meaningful.slice(0, 50);
   const charonLines = sample.filter(isCharonLogLine).length;

@@ -73,11 +73,19 @@ describe('loadKeys', () => {
     expect(error instanceof KeyFileError ? error.message : error).toMatch(/readme: content: expected a key file: not a Wireshark key table/);
   });
 
-  it('lists a table with only comments as skipped', async () => {
+  it('lists a file with only comments as skipped', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'empty'), '# nothing here yet\n');
+    const keys = await loadKeys([dir]);
+    expect(keys.skipped[0]?.reason).toBe('contains no key lines (only blank lines and comments)');
+  });
+
+  it('loads a named table that has no rows yet', async () => {
     const dir = folder();
     writeFileSync(join(dir, 'empty'), '# Wireshark IKEv2 decryption table\n');
     const keys = await loadKeys([dir]);
-    expect(keys.skipped[0]?.reason).toBe('contains no key lines (only blank lines and comments)');
+    expect(keys.skipped).toEqual([]);
+    expect(keys.ikev2).toEqual([]);
   });
 
   it('refresh re-reads a table that grew', async () => {

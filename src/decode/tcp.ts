@@ -269,7 +269,7 @@ export class TcpStreams {
         srcPort,
         dstPort,
         nonEspMarker: true,
-        data: buf.slice(start + NON_ESP_MARKER, end),
+        data: Uint8Array.prototype.slice.call(buf, start + NON_ESP_MARKER, end),
         missing: 0,
       });
       return;

@@ -129,7 +129,8 @@ function emitIke(
   dstPort: number,
   nonEspMarker: boolean,
 ): void {
-  const data = p.buf.slice(start, end);
+  // A copy, not a view: a Node Buffer's slice() shares memory, and the frame's bytes are reused.
+  const data = Uint8Array.prototype.slice.call(p.buf, start, end);
   ctx.ike({
     kind: 'ike',
     ref: ctx.ref(),

@@ -2,9 +2,12 @@
 // pairing, tracker events) and (ESP/AH, ICMP errors → SA tracker) → result.
 // Files and live capture feed the same Analysis; only the source differs.
 
-import { openCaptures } from '../capture/index.js';
-import type { CaptureInfo, CaptureSource, RecordVisitor } from '../capture/types.js';
+import { stat } from 'node:fs/promises';
+import { openCaptures, STDIN_PATH } from '../capture/index.js';
+import type { CaptureInfo, CaptureSource } from '../capture/types.js';
+import { type DecodedRecordVisitor, WorkerCapture } from '../capture/worker-capture.js';
 import { Decoder } from '../decode/decoder.js';
+import type { EspRecord } from '../decode/fast-path.js';
 import type { PacketSink } from '../decode/types.js';
 import type { KeySet } from '../keys/index.js';
 import type { Finding } from '../sa/findings.js';
@@ -41,6 +44,37 @@ export const DEFAULT_ANALYZE_OPTIONS: AnalyzeOptions = {
 /** A capture source that can hand its records over without building frames. */
 type ScannableSource = CaptureSource & Required<Pick<CaptureSource, 'scan'>>;
 
+/** Options for the way analyzeFiles reads its input. */
+export interface FileReadOptions {
+  /**
+   * A single capture file of at least this many bytes, uncompressed, is read
+   * in a worker thread (src/capture/worker-capture.ts); 0 reads every file
+   * that way, Infinity none.
+   */
+  workerThreshold: number;
+  /**
+   * Batches this thread reads at most before it waits for the worker thread
+   * to take over, which it does as soon as the thread is ready. By default
+   * (0), the thread reads the whole file. On two cores, reading here while
+   * the thread starts slowed its start by more than it saved.
+   */
+  handOverAfter: number;
+  /**
+   * Called once the worker thread runs. Starting a thread resets the V8
+   * flags set with v8.setFlagsFromString (seen on Node 20.20.2 with
+   * --semi-space-growth-factor), so a caller that set one sets it again here.
+   */
+  onThreadStart: () => void;
+}
+
+/**
+ * File size from which a worker thread reads. On captures like the
+ * benchmark's that were in the page cache, the thread was about 10 % slower
+ * at 316 MB and broke even near 800 MB. Read from disk, a 553 MB file took
+ * half as long with it (docs/benchmarks.md).
+ */
+export const WORKER_THRESHOLD = 512 << 20;
+
 function isScannable(source: CaptureSource): source is ScannableSource {
   return source.scan !== undefined;
 }
@@ -49,7 +83,7 @@ function isScannable(source: CaptureSource): source is ScannableSource {
  * One analysis over a stream of frames in capture order, fed either frame by
  * frame (frame()) or record by record from a capture file (scan()).
  */
-export class Analysis implements PacketSink, RecordVisitor {
+export class Analysis implements PacketSink, DecodedRecordVisitor {
   private readonly options: AnalyzeOptions;
   private readonly decoder: Decoder;
   readonly tracker: SaTracker;
@@ -106,9 +140,20 @@ export class Analysis implements PacketSink, RecordVisitor {
    * API. On this path ESP packets reach esp() as one reused object (see
    * PacketSink), so a subclass that keeps packets must feed frame() instead.
    */
-  async scan(source: ScannableSource, input: number): Promise<void> {
+  async scan(source: ScannableSource | WorkerCapture, input: number): Promise<void> {
+    await this.scanUntil(source, input, () => false);
+  }
+
+  /**
+   * Feeds records of `source` as scan() does until `stop`, called before
+   * every batch, returns true. Resolves to true when records are left.
+   */
+  async scanUntil(source: ScannableSource | WorkerCapture, input: number, stop: () => boolean): Promise<boolean> {
     this.scanInput = input;
-    for (let more = true; more; ) more = await source.scan(this);
+    for (;;) {
+      if (stop()) return true;
+      if (!(await source.scan(this))) return false;
+    }
   }
 
   /** Feeds one record during scan(); see RecordVisitor. */
@@ -117,6 +162,14 @@ export class Analysis implements PacketSink, RecordVisitor {
     const input = this.scanInput;
     this.setCurrent(input, frame, sec, nsec, digits);
     this.decoder.decodeRecord(input, buf, start, caplen, origLength, sec, nsec, digits, frame, linkType);
+  }
+
+  /** Feeds one ESP packet that the reading thread decoded during scan(); see DecodedRecordVisitor. */
+  espRecord(record: EspRecord): void {
+    this.counts.frames += 1;
+    const input = this.scanInput;
+    this.setCurrent(input, record.frame, record.sec, record.nsec, record.digits);
+    this.decoder.decodeEspRecord(input, record);
   }
 
   private setCurrent(input: number, frame: number, sec: number, nsec: number, digits: number): void {
@@ -204,16 +257,37 @@ export class Analysis implements PacketSink, RecordVisitor {
 
 /**
  * Reads capture files (merged by timestamp) and analyses them. A single file
- * is scanned record by record; several go through the merge as frames.
+ * is scanned record by record, and most of a large one is read in a worker
+ * thread (see FileReadOptions). Several files go through the merge as frames.
  */
-export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOptions> = {}): Promise<AnalysisResult> {
+export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOptions> = {}, read: Partial<FileReadOptions> = {}): Promise<AnalysisResult> {
   const merged = await openCaptures(paths);
   const analysis = new Analysis(options);
   analysis.tracker.multipleInputs = paths.length > 1;
   const only = merged.inputs.length === 1 ? merged.inputs[0]! : null;
+  let sources = merged.inputs;
   try {
     if (only !== null && isScannable(only)) {
-      await analysis.scan(only, 0);
+      const worker = (await readsInWorker(paths[0]!, only, read.workerThreshold ?? WORKER_THRESHOLD)) ? new WorkerCapture(paths[0]!, read.onThreadStart) : null;
+      try {
+        // The thread goes on from where this one stopped.
+        const handOverAfter = read.handOverAfter ?? 0;
+        let batches = 0;
+        const more = await analysis.scanUntil(only, 0, () => worker !== null && (worker.ready || batches++ >= handOverAfter));
+        // A thread that fails to start leaves the file to this one, which meets any fault of the file itself.
+        const started = worker !== null && more && (await worker.whenReady().then(() => true, () => false));
+        const position = started ? (only.suspend?.() ?? null) : null;
+        if (worker !== null && position !== null) {
+          await merged.close();
+          worker.start(position);
+          sources = [worker];
+          await analysis.scan(worker, 0);
+        } else if (more) {
+          await analysis.scan(only, 0);
+        }
+      } finally {
+        await worker?.close();
+      }
     } else {
       for (;;) {
         const batch = await merged.next();
@@ -225,9 +299,17 @@ export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOpti
     await merged.close();
   }
   return analysis.finish(
-    merged.inputs.map((s) => s.info),
-    merged.inputs,
+    sources.map((s) => s.info),
+    sources,
   );
+}
+
+/** True for an uncompressed regular file of at least `threshold` bytes, which a worker thread reads. */
+async function readsInWorker(path: string, source: CaptureSource, threshold: number): Promise<boolean> {
+  if (path === STDIN_PATH || source.info.compressed || !isScannable(source) || !Number.isFinite(threshold)) return false;
+  // The file is open already, so a path that has gone since is read through that handle, in this thread.
+  const info = await stat(path).catch(() => null);
+  return info !== null && info.isFile() && info.size >= threshold;
 }
 
 export type { Finding };

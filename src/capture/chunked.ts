@@ -24,7 +24,7 @@
 import type { CapturedFrame, FrameNumber } from '../types.js';
 import type { ByteInput } from './input.js';
 import { linkTypeName } from './linktypes.js';
-import type { CaptureFormat, CaptureInfo, CaptureProblem, CaptureSource, RecordVisitor } from './types.js';
+import type { CaptureFormat, CaptureInfo, CaptureProblem, CaptureSource, ReaderPosition, RecordVisitor } from './types.js';
 
 /** Bytes read per refill. */
 export const CHUNK_SIZE = 4 << 20;
@@ -192,6 +192,51 @@ export abstract class ChunkedReader implements CaptureSource {
     if (this.info.first === null) this.info.first = { sec: firstSec, nsec: firstNsec, digits: firstDigits };
     this.info.last = { sec: lastSec, nsec: lastNsec, digits: lastDigits };
   }
+
+  /** See CaptureSource.suspend. */
+  suspend(): ReaderPosition | null {
+    if (this.stopped || this.eof || this.pending !== null || this.input.seek === undefined) return null;
+    this.stopped = true;
+    return {
+      offset: this.offsetOf(this.pos),
+      lastNumber: this.lastNumber,
+      frames: this.frameCount,
+      info: structuredClone(this.info),
+      problems: structuredClone(this.problems),
+      droppedProblems: this.droppedProblems,
+      format: this.formatState(),
+    };
+  }
+
+  /**
+   * Goes on from where a reader of the same file stopped (see suspend), in
+   * place of reading from the start: the next record handed over is the one
+   * at `position.offset`. Called before the first scan().
+   */
+  resume(position: ReaderPosition): void {
+    const seek = this.input.seek;
+    if (seek === undefined) throw new Error(`${this.info.path}: cannot read from an offset`);
+    seek.call(this.input, position.offset);
+    this.base = position.offset;
+    this.pos = 0;
+    this.end = 0;
+    this.need = 0;
+    this.eof = false;
+    this.stopped = false;
+    this.lastNumber = position.lastNumber;
+    this.frameCount = position.frames;
+    Object.assign(this.info, position.info);
+    this.problems.length = 0;
+    this.problems.push(...position.problems);
+    this.droppedProblems = position.droppedProblems;
+    this.restoreFormatState(position.format);
+  }
+
+  /** What the format reader has learnt from the records so far, for suspend(). */
+  protected abstract formatState(): ReaderPosition['format'];
+
+  /** Takes over the state another reader of the same file returned from formatState(). */
+  protected abstract restoreFormatState(state: ReaderPosition['format']): void;
 
   async close(): Promise<void> {
     this.stopped = true;

@@ -25,6 +25,11 @@ export interface ByteInput {
    */
   readSync?(into: Uint8Array, offset: number, length: number): number;
   close(): Promise<void>;
+  /**
+   * Moves the next read to byte `offset` of the input. Only a regular file
+   * provides it, for a reader that goes on from where another one stopped.
+   */
+  seek?(offset: number): void;
   /** Set when the input ended early; the bytes before the failure were all delivered. */
   readonly failure: InputFailure | null;
   /** True for pipes, where waiting to fill a whole chunk would hold frames back. */
@@ -53,6 +58,7 @@ export async function openFileInput(path: string): Promise<ByteInput> {
     // A FIFO or device can block until its writer sends more: read it
     // asynchronously, and hand out what has arrived rather than wait for a full chunk.
     input.readSync = undefined;
+    input.seek = undefined;
     input.interactive = true;
   }
   return input;
@@ -81,9 +87,13 @@ class FileInput implements ByteInput {
     readonly size: number | null,
   ) {}
 
+  /** File offset of the next read once seek() has been called; null reads on from the current position. */
+  private position: number | null = null;
+
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
     try {
-      const { bytesRead } = await this.handle.read(into, offset, length, null);
+      const { bytesRead } = await this.handle.read(into, offset, length, this.position);
+      if (this.position !== null) this.position += bytesRead;
       return bytesRead;
     } catch (err) {
       throw new Error(`${this.path}: read failed (${(err as Error).message})`, { cause: err });
@@ -92,10 +102,16 @@ class FileInput implements ByteInput {
 
   readSync: ((into: Uint8Array, offset: number, length: number) => number) | undefined = (into, offset, length) => {
     try {
-      return readSync(this.handle.fd, into, offset, length, null);
+      const n = readSync(this.handle.fd, into, offset, length, this.position);
+      if (this.position !== null) this.position += n;
+      return n;
     } catch (err) {
       throw new Error(`${this.path}: read failed (${(err as Error).message})`, { cause: err });
     }
+  };
+
+  seek: ((offset: number) => void) | undefined = (offset) => {
+    this.position = offset;
   };
 
   async close(): Promise<void> {
@@ -118,6 +134,9 @@ export function memoryInput(bytes: Uint8Array): ByteInput {
     size: bytes.length,
     read: (into, offset, length) => Promise.resolve(readSync(into, offset, length)),
     readSync,
+    seek(offset) {
+      pos = offset;
+    },
     close() {
       return Promise.resolve();
     },

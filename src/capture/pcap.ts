@@ -7,7 +7,7 @@
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import { PCAP_MAGICS } from './detect.js';
 import type { ByteInput } from './input.js';
-import { CaptureFormatError, type RecordVisitor } from './types.js';
+import { CaptureFormatError, type PcapngReaderState, type PcapReaderState, type RecordVisitor } from './types.js';
 
 const FILE_HEADER_LENGTH = 24;
 
@@ -120,6 +120,16 @@ export class PcapReader extends ChunkedReader {
       if (count > 0) this.delivered(count, firstSec, firstNsec, digits, lastSec, lastNsec, digits);
     }
     return count;
+  }
+
+  protected formatState(): PcapReaderState {
+    return { kind: 'pcap', reportedOverSnaplen: this.reportedOverSnaplen, reportedFraction: this.reportedFraction };
+  }
+
+  protected restoreFormatState(state: PcapReaderState | PcapngReaderState): void {
+    if (state.kind !== 'pcap') throw new Error(`${this.info.path}: a pcap reader cannot go on from a ${state.kind} reader`);
+    this.reportedOverSnaplen = state.reportedOverSnaplen;
+    this.reportedFraction = state.reportedFraction;
   }
 
   protected describeCut(): string {

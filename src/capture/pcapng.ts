@@ -9,7 +9,7 @@
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import type { ByteInput } from './input.js';
 import { decodeTsresol, MICROSECONDS, unitsToTime, type TimeResolution } from './pcapng-time.js';
-import { CaptureFormatError, type RecordVisitor } from './types.js';
+import { CaptureFormatError, type PcapngReaderState, type PcapReaderState, type RecordVisitor } from './types.js';
 
 const BLOCK_SHB = 0x0a0d0d0a;
 const BLOCK_IDB = 1;
@@ -266,6 +266,28 @@ export class PcapngReader extends ChunkedReader {
     }
     this.interfaces.push({ linkType, snaplen, resolution });
     this.addLinkType(linkType);
+  }
+
+  protected formatState(): PcapngReaderState {
+    return {
+      kind: 'pcapng',
+      littleEndian: this.littleEndian,
+      section: this.section,
+      interfaces: structuredClone(this.interfaces),
+      lastSec: this.lastSec,
+      lastNsec: this.lastNsec,
+      lastDigits: this.lastDigits,
+    };
+  }
+
+  protected restoreFormatState(state: PcapReaderState | PcapngReaderState): void {
+    if (state.kind !== 'pcapng') throw new Error(`${this.info.path}: a pcapng reader cannot go on from a ${state.kind} reader`);
+    this.littleEndian = state.littleEndian;
+    this.section = state.section;
+    this.interfaces = state.interfaces;
+    this.lastSec = state.lastSec;
+    this.lastNsec = state.lastNsec;
+    this.lastDigits = state.lastDigits;
   }
 
   protected describeCut(): string {

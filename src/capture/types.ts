@@ -1,6 +1,7 @@
 // What a capture source gives the rest of the pipeline.
 
 import type { CapturedFrame, Timestamp } from '../types.js';
+import type { TimeResolution } from './pcapng-time.js';
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -61,7 +62,52 @@ export interface CaptureSource {
   scan?(visitor: RecordVisitor): Promise<boolean>;
   /** Problems found so far; the reader moves past them and keeps going. */
   readonly problems: CaptureProblem[];
+  /**
+   * Between two scan() calls, stops the reader and returns its position, so
+   * that a reader of the same file in another thread can go on from there
+   * (see ChunkedReader.resume). Returns null, and leaves the reader as it
+   * was, when the input cannot be read from an offset or has been read to
+   * the end, or the reader has stopped. The file readers provide it.
+   */
+  suspend?(): ReaderPosition | null;
   close(): Promise<void>;
+}
+
+/**
+ * The position of a reader between two batches: the file offset of the first
+ * record it has not handed over, and everything it has counted so far. It is
+ * plain data, so that it can cross threads.
+ */
+export interface ReaderPosition {
+  offset: number;
+  /** The last frame number given out. */
+  lastNumber: number;
+  /** Frames handed over. */
+  frames: number;
+  info: CaptureInfo;
+  problems: CaptureProblem[];
+  /** Problems past the listing limit, counted only. */
+  droppedProblems: number;
+  /** What the format reader has learnt from the records so far. */
+  format: PcapReaderState | PcapngReaderState;
+}
+
+/** The state of a pcap reader beyond its file header. */
+export interface PcapReaderState {
+  kind: 'pcap';
+  reportedOverSnaplen: boolean;
+  reportedFraction: boolean;
+}
+
+/** The state of a pcapng reader: its current section and interfaces, and the time of the last frame. */
+export interface PcapngReaderState {
+  kind: 'pcapng';
+  littleEndian: boolean;
+  section: number;
+  interfaces: { linkType: number; snaplen: number; resolution: TimeResolution }[];
+  lastSec: number;
+  lastNsec: number;
+  lastDigits: number;
 }
 
 /** Several captures read as one timeline. */

@@ -5,8 +5,10 @@
 // Records read straight from a capture file (decodeRecord) first try the
 // fast path of fast-path.ts, which covers plain ESP on Ethernet. Every other
 // frame, and every frame the fast path is unsure of, goes through decode().
+// A thread that reads a file can run the fast path's reading itself and hand
+// over its fields (decodeEspRecord).
 
-import type { CapturedFrame, FrameNumber, IpInfo } from '../types.js';
+import type { CapturedFrame, FrameNumber, IpInfo, Timestamp } from '../types.js';
 import { readU16 } from '../util/bytes.js';
 import { Ipv4InfoCache } from './address.js';
 import { decodeAh } from './ah.js';
@@ -15,7 +17,7 @@ import { decodeEsp } from './esp.js';
 import { decodeIcmp } from './icmp.js';
 import { emptyIpv4Header, parseIpv4 } from './ipv4.js';
 import { parseIpv6, walkExtensionHeaders } from './ipv6.js';
-import { FastEspPath } from './fast-path.js';
+import { type EspRecord, FastEspPath } from './fast-path.js';
 import { ETHERNET_HEADER, ETHERTYPE_IPV4, LINKTYPE_ETHERNET, decodeLink } from './link.js';
 import {
   IPPROTO_AH,
@@ -60,6 +62,8 @@ export class Decoder {
   }));
 
   private readonly fast: FastEspPath;
+  /** The time decodeEspRecord() passes to the reassembler. */
+  private readonly expiryTime: Timestamp = { sec: 0, nsec: 0, digits: 0 };
 
   constructor(sink: PacketSink, limits: DecodeLimits = DEFAULT_DECODE_LIMITS) {
     this.ctx = new FrameContext(sink);
@@ -86,6 +90,25 @@ export class Decoder {
       data: new Uint8Array(buf.buffer, buf.byteOffset + start, caplen),
       origLength,
     });
+  }
+
+  /**
+   * Decodes an ESP packet that readFastEsp (fast-path.ts) took from an
+   * Ethernet record in another thread, with the same results as
+   * decodeRecord() on that record.
+   */
+  decodeEspRecord(input: number, record: EspRecord): void {
+    if (this.reassembler.size !== 0) {
+      // decodeRecord() sends such a frame through decode(), which expires old
+      // fragment sets first. On a frame the fast path takes, decode() does
+      // nothing else besides emitting the packet.
+      const now = this.expiryTime;
+      now.sec = record.sec;
+      now.nsec = record.nsec;
+      now.digits = record.digits;
+      this.reassembler.expire(this.ctx, now);
+    }
+    this.fast.decodeRecord(input, record);
   }
 
   /** Decodes one frame. Problems become anomaly records, never exceptions. */

@@ -60,11 +60,18 @@ export async function runAnalyze(captures: string[], options: AnalyzeCommandOpti
   // One capture file is read record by record with few allocations (Analysis.scan), and V8 would still
   // double its young generation to 32 MiB as the report's records survive collections, so memory would
   // grow with capture length for no speed gained. Keep the young generation at its starting size then.
-  if (captures.length === 1 && captures[0] !== '-') setFlagsFromString('--semi-space-growth-factor=1');
+  // Starting a worker thread resets the flag, so it is set again once the reading worker runs.
+  const singleFile = captures.length === 1 && captures[0] !== '-';
+  const keepYoungGenerationSmall = (): void => setFlagsFromString('--semi-space-growth-factor=1');
+  if (singleFile) keepYoungGenerationSmall();
 
   let result;
   try {
-    result = await analyzeFiles(captures, { keys, transientWindowSeconds: options.transientWindow, keepParsedIkeMessages: options.ike === true });
+    result = await analyzeFiles(
+      captures,
+      { keys, transientWindowSeconds: options.transientWindow, keepParsedIkeMessages: options.ike === true },
+      singleFile ? { onThreadStart: keepYoungGenerationSmall } : {},
+    );
   } catch (error) {
     if (error instanceof CaptureFormatError) {
       io.err.write(ui(lang, 'notCapture', { path: error.path, found: error.found }) + '\n');

@@ -17,8 +17,8 @@ import { findingMessage } from '../report/catalog.js';
 import { type Lang, ui } from '../report/i18n.js';
 import { SCHEMA, summaryJson } from '../report/json.js';
 import { liveFindingLine } from '../report/ndjson.js';
-import { renderText } from '../report/text.js';
-import { FLAGGING_KINDS, type Finding } from '../sa/findings.js';
+import { renderVerdict } from '../report/text.js';
+import type { Finding } from '../sa/findings.js';
 import type { AhPacket, CapturedFrame, EspPacket, IcmpError, IkeDatagram, NatKeepalive } from '../types.js';
 import { escapeForTerminal, formatTime } from '../util/format.js';
 import { loadKeyOption } from './analyze-command.js';
@@ -161,8 +161,6 @@ export class LiveSession {
   private readonly options: LiveSessionOptions;
   private ring: RingWriter | null;
   private readonly pending = new Map<string, PendingUpdate>();
-  /** Packets flagged so far; the report counts them from frame lists, which streaming empties. */
-  private flagged = 0;
   private readonly follower: KeyFollower | null;
   /** The IKE SA whose keys the held packets wait for, and since when (host clock, ms). */
   private waiting: { version: 1 | 2; initiatorSpi: string; responderSpi: string; since: number } | null = null;
@@ -301,7 +299,6 @@ export class LiveSession {
   }
 
   private onFinding(f: Finding, phase: Phase): void {
-    if (FLAGGING_KINDS.has(f.kind) && f.details.provisional !== true) this.flagged += f.frames.length;
     if (phase === 'update') {
       // The tracker reports every flagged packet; one line per finding and tick is enough to follow an outage.
       let p = this.pending.get(f.id);
@@ -359,15 +356,10 @@ export class LiveSession {
 
   private printSummary(result: AnalysisResult): void {
     if (this.options.ndjson) {
-      const summary = { ...summaryJson(result), flaggedPackets: this.flagged };
-      this.options.out.write(JSON.stringify({ record: 'summary', ...summary }) + '\n');
+      this.options.out.write(JSON.stringify({ record: 'summary', ...summaryJson(result) }) + '\n');
       return;
     }
-    // The text report starts with its verdict and summary lines, then a blank line before the details.
-    const text = renderText(result, { lang: this.options.lang, maxFrames: 20, multipleInputs: false });
-    const head = text.split('\n');
-    const blank = head.indexOf('');
-    this.options.out.write(head.slice(0, blank < 0 ? head.length : blank).join('\n') + '\n');
+    this.options.out.write(renderVerdict(result, { lang: this.options.lang, maxFrames: 20, multipleInputs: false }));
   }
 
   private flushRing(): void {

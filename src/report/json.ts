@@ -169,8 +169,10 @@ export function ikeDatagramJson(row: IkeDatagramRow) {
 }
 
 export function summaryJson(r: AnalysisResult) {
-  const flagged = new Set<string>();
-  for (const f of r.findings) if (FLAGGING_KINDS.has(f.kind)) for (const [i, n] of f.frames) flagged.add(`${i}:${n}`);
+  // Each packet gets one verdict, so the flagging findings' packet counts add up without overlap; frame
+  // lists would not do, because live capture empties them as it prints.
+  let flaggedPackets = 0;
+  for (const f of r.findings) if (FLAGGING_KINDS.has(f.kind)) flaggedPackets += f.packets;
   return {
     frames: r.counts.frames,
     espPackets: r.counts.espPackets,
@@ -181,7 +183,7 @@ export function summaryJson(r: AnalysisResult) {
     anomalies: r.counts.anomalies,
     desyncs: r.findings.filter((f) => f.kind === 'desync').length,
     persistentDesyncs: r.findings.filter((f) => f.kind === 'desync' && f.classification === 'persistent').length,
-    flaggedPackets: flagged.size,
+    flaggedPackets,
     errors: r.findings.filter((f) => f.severity === 'error').length,
     warnings: r.findings.filter((f) => f.severity === 'warning').length,
     keepalives: r.counts.keepalives,

@@ -159,10 +159,13 @@ function saRow(sa: ChildSa, o: TextOptions): string {
   return '  ' + cols.join('  ');
 }
 
-/** Renders the whole text report. */
-export function renderText(r: AnalysisResult, o: TextOptions): string {
-  const out: string[] = [];
-  out.push(...verdict(r, o));
+/** Renders the verdict lines and the one-line summary that open the text report. */
+export function renderVerdict(r: AnalysisResult, o: TextOptions): string {
+  return headLines(r, o).join('\n') + '\n';
+}
+
+function headLines(r: AnalysisResult, o: TextOptions): string[] {
+  const out = [...verdict(r, o)];
   out.push(
     ui(o.lang, 'summaryLine', {
       frames: r.counts.frames,
@@ -175,7 +178,12 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
       desyncs: r.findings.filter((f) => f.kind === 'desync').length,
     }),
   );
+  return out;
+}
 
+/** Renders the whole text report. */
+export function renderText(r: AnalysisResult, o: TextOptions): string {
+  const out = headLines(r, o);
   out.push('', `${ui(o.lang, 'inputs')}:`);
   r.inputs.forEach((info, i) => {
     const span = info.first && info.last ? `${formatTime(info.first)} .. ${formatTime(info.last)}` : '-';

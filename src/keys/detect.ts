@@ -39,10 +39,10 @@ export function detectFormat(head: string, whole: string | null): Detection {
   const lines = head.split(/\r?\n/).slice(0, HEAD_LINES);
   const meaningful = lines.filter((l) => !isUatComment(l));
   if (meaningful.length === 0) {
-    // A table with no rows yet is still a table when its header comment names it (Wireshark writes the
-    // column names there, and so do strongSwan tools and spitrace itself): load it, empty, without a warning.
+    // A table with no rows yet is still a table when its header comment names it or its columns, as the
+    // lab's tables and those `spitrace keys --wireshark` writes do. Load it empty, without a warning.
     const header = lines.join('\n').toLowerCase();
-    if (/ikev2 decryption table|ikev2_decryption_table/.test(header)) return { format: 'ikev2_decryption_table' };
+    if (/ikev2 decryption table|ikev2_decryption_table|sk_ei/.test(header)) return { format: 'ikev2_decryption_table' };
     if (/ikev1 decryption table|ikev1_decryption_table|initiator's cookie/.test(header)) return { format: 'ikev1_decryption_table' };
     if (/esp sa table|esp_sa\b|src ip, dest ip, spi/.test(header)) return { format: 'esp_sa' };
     return { format: null, reason: 'contains no key lines (only blank lines and comments)' };

@@ -169,7 +169,7 @@ export function ikeDatagramJson(row: IkeDatagramRow) {
 }
 
 export function summaryJson(r: AnalysisResult) {
-  // Each packet gets one verdict, so the flagging findings' packet counts add up without overlap; frame
+  // Each packet gets one verdict, so the flagging findings' packet counts add up without overlap. Frame
   // lists would not do, because live capture empties them as it prints.
   let flaggedPackets = 0;
   for (const f of r.findings) if (FLAGGING_KINDS.has(f.kind)) flaggedPackets += f.packets;
@@ -193,7 +193,7 @@ export function summaryJson(r: AnalysisResult) {
   };
 }
 
-/** The whole report object. */
+/** Builds the whole report object. */
 export function buildReport(r: AnalysisResult, lang: Lang) {
   return {
     schema: SCHEMA,
@@ -209,7 +209,7 @@ export function buildReport(r: AnalysisResult, lang: Lang) {
   };
 }
 
-/** Writes text as it comes, waiting for the stream to drain when it asks to, so nothing piles up in memory. */
+/** Writes text as it comes and waits for 'drain' when the stream is full, so nothing piles up in memory. */
 class ChunkedWriter {
   constructor(private readonly out: NodeJS.WritableStream) {}
 

@@ -230,6 +230,14 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
     }
   }
 
+  /**
+   * Live capture: reports the outages that are over by `now` (seconds on the
+   * capture clock) or by the latest frame's time if that is later (SaTracker.settle).
+   */
+  settle(now: number): void {
+    if (this.currentInput >= 0) this.tracker.settle(Math.max(now, this.currentSec + this.currentNsec / 1e9));
+  }
+
   /** Ends the input: flushes reassembly, closes outages, builds the result. */
   finish(inputs: CaptureInfo[], sources: CaptureSource[] = []): AnalysisResult {
     sources.forEach((s, i) => this.captureProblems(s, i));

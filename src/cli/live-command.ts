@@ -206,12 +206,18 @@ export class LiveSession {
     if (this.heldFrames > MAX_HELD_FRAMES || this.heldBytes > MAX_HELD_BYTES) this.endWait(true);
   }
 
-  /** Prints coalesced updates, writes buffered ring data out and re-reads key files; call about once a second. */
-  tick(): void {
+  /**
+   * Prints coalesced updates and reports the outages that are over by `now`
+   * (seconds on the capture clock, by default the host's clock). Then writes
+   * buffered ring data out and re-reads key files. Call about once a second.
+   */
+  tick(now: number = Date.now() / 1000): void {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       this.print(p.finding, 'update', p.frames);
     }
+    // While packets wait for keys, the analysis lags behind the capture; it settles once they are fed.
+    if (this.analysis.held === null) this.analysis.settle(now);
     this.flushRing();
     this.follower?.request();
   }

@@ -71,7 +71,7 @@ function names(e: TunnelEvent, sa: ChildSa): boolean {
  * Finds how the outage ended: the first recovery event at or after its last
  * failing packet (allowing the transient window for packets in flight).
  */
-function findRecovery(o: Outage, events: TunnelEvent[], windowSeconds: number): { kind: RecoveryKind; at: FrameRef | null } {
+export function findRecovery(o: Outage, events: TunnelEvent[], windowSeconds: number): { kind: RecoveryKind; at: FrameRef | null } {
   const startOfSearch = o.last.time.sec + o.last.time.nsec / 1e9 - windowSeconds;
   const firstTime = o.first.time.sec + o.first.time.nsec / 1e9;
   const after = events.filter((e) => e.at.time.sec + e.at.time.nsec / 1e9 >= firstTime);

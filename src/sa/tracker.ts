@@ -18,7 +18,7 @@ import { compareTime, secondsBetween } from '../util/format.js';
 import { ChildSa, childSaKey, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
 import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
-import { closeOutage, type Outage } from './outages.js';
+import { closeOutage, findRecovery, type Outage } from './outages.js';
 import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, type SilenceRun } from './silence.js';
 import { SpiIndex } from './spi-index.js';
 import { type IkeSaState, Tunnel, tunnelKey } from './tunnel.js';
@@ -60,8 +60,20 @@ const LOST_BY: ReadonlySet<DeletedBy> = new Set<DeletedBy>(['initial-contact', '
  */
 const RECEIVER_ALIVE_SECONDS = 0.1;
 
+/**
+ * Live capture: seconds a flow's failing packets must have stopped, and its
+ * recovery must be old, before its outage is reported (see settle()). Longer
+ * than the transient window and than IKE's first retransmissions, so that
+ * the verdict rarely differs from the one at the end of the input.
+ */
+const SETTLE_SECONDS = 10;
+
+function seconds(ref: FrameRef): number {
+  return ref.time.sec + ref.time.nsec / 1e9;
+}
+
 function secondsSince(time: number, ref: FrameRef): number {
-  return ref.time.sec + ref.time.nsec / 1e9 - time;
+  return seconds(ref) - time;
 }
 
 /** True for ICMP errors reporting an undelivered packet (not "fragmentation needed" or "time exceeded"). */
@@ -84,6 +96,8 @@ export class SaTracker {
   private readonly packetFindings = new Map<string, Finding>();
   private readonly openOutages = new Map<ChildSa, Outage>();
   private readonly closedOutages: Outage[] = [];
+  /** The SAs some outage was reported on. */
+  private readonly failedSas = new Set<ChildSa>();
   private readonly findings: Finding[] = [];
   private readonly reserved = new Map<string, Finding>();
   /** Key hints per IKE SA that was not decrypted. */
@@ -799,23 +813,9 @@ export class SaTracker {
     }
     for (const [sa, outage] of this.openOutages) this.endOutage(sa, outage);
 
-    const window = this.options.transientWindowSeconds;
     this.closedOutages.sort((x, y) => compareTime(x.first.time, y.first.time));
-    for (const outage of this.closedOutages) {
-      const tunnel = this.tunnel(outage.src, outage.dst);
-      const desync = this.newFinding('desync');
-      closeOutage(outage, desync, tunnel, window);
-      for (const f of outage.findings) {
-        for (const e of desync.evidence) if (!f.evidence.some((x) => x.kind === e.kind && x.at.frame === e.at.frame && x.at.input === e.at.input)) f.evidence.push(e);
-        f.related.push(desync.id);
-        desync.related.push(f.id);
-        f.signature ??= desync.signature;
-        if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
-        if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel);
-        if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel);
-      }
-      this.emit(desync, 'close');
-    }
+    for (const outage of this.closedOutages) this.summarise(outage);
+    this.closedOutages.length = 0;
 
     this.noteSas();
     for (const f of this.findings) {
@@ -825,6 +825,49 @@ export class SaTracker {
     const findings = [...this.findings].sort(compareFindings);
     for (const f of findings) if (!this.closed.has(f)) this.emit(f, 'close');
     return { childSas: [...this.sas.values()], findings, tunnels: [...this.tunnels.values()] };
+  }
+
+  /**
+   * Live capture: reports as desync findings, before the input ends, the
+   * outages that are over. An outage is over once its flow has sent no
+   * failing packet for SETTLE_SECONDS and, while its SA still fails, once a
+   * recovery event is SETTLE_SECONDS old too. Offline, outages wait for
+   * finish(), which has every later event. `now` is a time on the capture
+   * clock, in seconds.
+   */
+  settle(now: number): void {
+    if (!this.options.streaming || this.finished) return;
+    const window = this.options.transientWindowSeconds;
+    for (const [sa, outage] of this.openOutages) {
+      if (now - seconds(outage.last) < SETTLE_SECONDS) continue;
+      const recovery = findRecovery(outage, this.tunnel(outage.src, outage.dst).events, window);
+      if (recovery.at === null || now - seconds(recovery.at) < SETTLE_SECONDS) continue;
+      this.endOutage(sa, outage);
+    }
+    let pending = 0;
+    for (const outage of this.closedOutages) {
+      if (now - seconds(outage.last) < SETTLE_SECONDS) this.closedOutages[pending++] = outage;
+      else this.summarise(outage);
+    }
+    this.closedOutages.length = pending;
+  }
+
+  /** Turns an ended outage into its desync finding and links the packet-level findings to it. */
+  private summarise(outage: Outage): void {
+    const tunnel = this.tunnel(outage.src, outage.dst);
+    const desync = this.newFinding('desync');
+    this.failedSas.add(outage.sa);
+    closeOutage(outage, desync, tunnel, this.options.transientWindowSeconds);
+    for (const f of outage.findings) {
+      for (const e of desync.evidence) if (!f.evidence.some((x) => x.kind === e.kind && x.at.frame === e.at.frame && x.at.input === e.at.input)) f.evidence.push(e);
+      f.related.push(desync.id);
+      desync.related.push(f.id);
+      f.signature ??= desync.signature;
+      if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
+      if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel);
+      if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel);
+    }
+    this.emit(desync, 'close');
   }
 
   private keyHintFor(tunnel: Tunnel): string | null {
@@ -837,8 +880,7 @@ export class SaTracker {
 
   /** Info findings per SA: negotiated before the capture began, or an SPI beginning 0xFF that works. */
   private noteSas(): void {
-    const failing = new Set<ChildSa>();
-    for (const o of this.closedOutages) failing.add(o.sa);
+    const failing = this.failedSas;
     for (const sa of this.sas.values()) {
       if (sa.packets === 0) continue;
       if (sa.origin === 'observed' && sa.state === 'observed') {

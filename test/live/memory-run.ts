@@ -139,7 +139,7 @@ async function main(): Promise<void> {
 
     if (seconds !== lastTick) {
       lastTick = seconds;
-      session.tick();
+      session.tick(time.sec + time.nsec / 1e9);
     }
     if (frame === 1_000_000) {
       rssAt1M = rss();

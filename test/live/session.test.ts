@@ -55,7 +55,7 @@ function feed(live: LiveSession, frames: CapturedFrame[]): void {
   for (const f of frames) {
     if (f.time.sec !== second) {
       second = f.time.sec;
-      live.tick();
+      live.tick(f.time.sec + f.time.nsec / 1e9);
     }
     live.frame(f);
   }
@@ -101,6 +101,33 @@ describe('live session on a replayed desync', () => {
     live.finish(info);
     expect(records[records.length - 1]?.record).toMatchObject({ record: 'summary', frames: 35, desyncs: 1, flaggedPackets: 13 });
   });
+});
+
+describe('live session on lab captures with a recovery', () => {
+  // In each, the outage ends more than ten seconds before the capture does.
+  for (const scenario of ['ikev2-responder-restart', 'ikev2-silent-loss', 'ikev1-child-silent-delete']) {
+    it(`reports ${scenario} desync before the end`, async () => {
+      const dir = join(repoRoot, 'captures', 'lab', scenario);
+      const capture = join(dir, 'capture.pcap');
+      const keys = await loadKeys([join(dir, 'keys')]);
+      const records: LiveRecord[] = [];
+      const live = session(keys, records);
+      feed(live, await readAll(capture));
+      const beforeEnd = records.filter((r) => r.record.kind === 'desync');
+      live.finish(info);
+
+      const offline = await analyzeFiles([capture], { keys });
+      const desyncs = offline.findings.filter((f) => f.kind === 'desync');
+      expect(desyncs.length).toBeGreaterThan(0);
+      const verdict = (f: Record<string, unknown>): string =>
+        `${String(f.spi)} ${String(f.packets)} ${String(f.classification)} ${(f.recovery as { kind: string }).kind}`;
+      expect(beforeEnd.map((r) => verdict(r.record)).sort()).toEqual(
+        desyncs.map((f) => verdict({ ...f, spi: f.spi === null ? null : formatSpi(f.spi) })).sort(),
+      );
+      const expected = offline.findings.map((f) => findingKey({ ...f, spi: f.spi === null ? null : formatSpi(f.spi) })).sort();
+      expect(liveFindings(records)).toEqual(expected);
+    });
+  }
 });
 
 describe('live session waiting for keys', () => {

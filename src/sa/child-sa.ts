@@ -249,3 +249,10 @@ export class ChildSa {
 export function childSaKey(receiver: string, protocol: IpsecProtocol, spi: number): string {
   return `${receiver}|${protocol}|${spi >>> 0}`;
 }
+
+/** Marks an SA removed at `at`, unless it is already deleted or lost. */
+export function removeSa(sa: ChildSa, at: FrameRef, by: DeletedBy): void {
+  if (sa.state === 'deleted' || sa.state === 'lost') return;
+  sa.state = 'deleted';
+  sa.deleted = { at, by };
+}

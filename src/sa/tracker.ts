@@ -1,27 +1,25 @@
 // The SA tracker: for every receiver, which inbound SPIs it has at each
 // frame, and a verdict for every ESP or AH packet against them.
 //
-// Inputs arrive in capture order: IKE-derived events (events.ts), ESP/AH
-// packets and ICMP errors. The tracker keeps state per SA and per tunnel,
-// never per packet, except the frame lists of findings (the report lists
-// every flagged frame) and the packets of an open silence run.
+// Inputs arrive in capture order: IKE-derived events (applied by
+// ike-events.ts), ESP/AH packets and ICMP errors. The tracker keeps state
+// per SA and per tunnel, never per packet, except the frame lists of
+// findings (the report lists every flagged frame) and the packets of an
+// open silence run.
 //
-// Protocol facts it rests on. An SPI is chosen by the receiver for its own
-// inbound SA (RFC 7296 §3.3.1, RFC 2409 §5.5). An IKEv2 CHILD_SA exists once
-// its exchange completed, and the old SA of a rekey lives until a Delete
-// removes it (RFC 7296 §1.3.3, §1.4.1). Deleting an IKEv2 IKE SA takes its
-// CHILD_SAs along (RFC 7296 §1.4.1). An IKEv1 Delete is a one-way
-// notification (RFC 2408 §3.15), so it takes effect when sent.
+// An SPI is chosen by the receiver for its own inbound SA (RFC 7296 §3.3.1,
+// RFC 2409 §5.5), so a packet is judged against the SAs of its destination.
 
 import type { AhPacket, EspPacket, FrameRef, IcmpError, Spi } from '../types.js';
 import { compareTime, secondsBetween } from '../util/format.js';
-import { ChildSa, childSaKey, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
-import type { IkeSaId, InboundSpi, IpsecProtocol, SaEvent } from './events.js';
+import { type ChildSa, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
+import type { IkeSaId, IpsecProtocol, SaEvent } from './events.js';
 import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
 import { closeOutage, findRecovery, type Outage } from './outages.js';
 import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, type SilenceRun } from './silence.js';
-import { SpiIndex } from './spi-index.js';
-import { type IkeSaState, Tunnel, tunnelKey } from './tunnel.js';
+import { IkeEventHandler } from './ike-events.js';
+import { SaRegistry } from './registry.js';
+import { type Tunnel, tunnelKey } from './tunnel.js';
 
 export interface TrackerOptions {
   /** An outage that starts and ends within this many seconds of an install, rekey or delete is transient. */
@@ -84,15 +82,10 @@ function isDeliveryFailure(p: IcmpError): boolean {
 
 export class SaTracker {
   private readonly options: TrackerOptions;
-  private readonly sas = new Map<string, ChildSa>();
-  /** The same SAs by SPI alone; a bucket holds several when receivers chose the same SPI. */
-  private readonly bySpi = new Map<number, ChildSa | ChildSa[]>();
-  /** The SAs packets were counted on, for lookup() to find without a Map. */
-  private readonly spiIndex = new SpiIndex();
+  private readonly registry = new SaRegistry();
+  private readonly ikeEvents: IkeEventHandler;
   /** Set when packets come from several inputs, so the same packet seen twice is counted once. */
   multipleInputs = false;
-  private readonly tunnels = new Map<string, Tunnel>();
-  private readonly ikeSaTunnel = new Map<IkeSaId, Tunnel>();
   private readonly packetFindings = new Map<string, Finding>();
   private readonly openOutages = new Map<ChildSa, Outage>();
   private readonly closedOutages: Outage[] = [];
@@ -108,48 +101,28 @@ export class SaTracker {
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options, silence: { ...DEFAULT_SILENCE, ...options.silence } };
+    this.ikeEvents = new IkeEventHandler(
+      this.registry,
+      {
+        confirmRun: (d, evidence) => this.confirmRun(d, evidence),
+        evidenceAgainst: (tunnel, receiver, evidence, requireSilence) => this.evidenceAgainst(tunnel, receiver, evidence, requireSilence),
+        addOutageEvidence: (tunnel, receiver, evidence) => this.addOutageEvidence(tunnel, receiver, evidence),
+        addSaEvidence: (sas, evidence) => {
+          for (const sa of sas) this.openOutages.get(sa)?.evidence.push(evidence);
+        },
+        installed: (sa) => {
+          const outage = this.openOutages.get(sa);
+          if (outage && outage.kinds.has('spi-before-install')) this.endOutage(sa, outage);
+        },
+        report: (kind, fill) => this.emit(this.addFinding(kind, fill), 'close'),
+      },
+      this.options.silence,
+    );
   }
 
-  // ---- lookups -------------------------------------------------------------
-
-  private tunnel(x: string, y: string): Tunnel {
-    const key = tunnelKey(x, y);
-    let t = this.tunnels.get(key);
-    if (!t) {
-      t = new Tunnel(x, y);
-      this.tunnels.set(key, t);
-    }
-    return t;
-  }
-
-  private ikeSa(id: IkeSaId, initiator: string, responder: string, version: 1 | 2): IkeSaState {
-    const tunnel = this.ikeSaTunnel.get(id) ?? this.tunnel(initiator, responder);
-    this.ikeSaTunnel.set(id, tunnel);
-    let s = tunnel.ikeSas.get(id);
-    if (!s) {
-      s = { id, version, initiator, responder, initAt: null, established: null, deleted: null, replacedBy: null, children: new Set(), visible: true };
-      tunnel.ikeSas.set(id, s);
-    }
-    return s;
-  }
-
-  private knownIkeSa(id: IkeSaId): IkeSaState | null {
-    return this.ikeSaTunnel.get(id)?.ikeSas.get(id) ?? null;
-  }
-
-  private sa(spi: InboundSpi, peer: string | null, state: ChildSa['state']): ChildSa {
-    const key = childSaKey(spi.receiver, spi.protocol, spi.spi);
-    let sa = this.sas.get(key);
-    if (!sa) {
-      sa = new ChildSa(spi.receiver, spi.protocol, spi.spi, state);
-      this.sas.set(key, sa);
-      const bucket = this.bySpi.get(spi.spi >>> 0);
-      if (bucket === undefined) this.bySpi.set(spi.spi >>> 0, sa);
-      else if (Array.isArray(bucket)) bucket.push(sa);
-      else this.bySpi.set(spi.spi >>> 0, [bucket, sa]);
-    }
-    if (peer && !sa.sender) sa.sender = peer;
-    return sa;
+  /** Applies one IKE-derived event (events.ts), in capture order with the packets. */
+  apply(event: SaEvent): void {
+    this.ikeEvents.apply(event);
   }
 
   private newFinding(kind: FindingKind): Finding {
@@ -165,7 +138,7 @@ export class SaTracker {
 
   /** Marks that an IKE message between two peers could not be read, so negotiations may be hidden. */
   markBlind(x: string, y: string, ikeSa: IkeSaId | null): void {
-    const t = this.tunnel(x, y);
+    const t = this.registry.tunnel(x, y);
     t.blind = true;
     if (ikeSa) {
       const s = t.ikeSas.get(ikeSa);
@@ -192,7 +165,7 @@ export class SaTracker {
     const src = p.ip.src;
     const dst = p.ip.dst;
     const ref = p.ref;
-    let sa = this.lookup(dst, protocol, p.spi | 0);
+    let sa = this.registry.lookup(dst, protocol, p.spi | 0);
     if (!sa) sa = this.observe(dst, protocol, p.spi, src, ref);
 
     // The reserved-SPI finding keeps the packet's ref; such packets are rare, so copy it here.
@@ -241,25 +214,8 @@ export class SaTracker {
     }
   }
 
-  /**
-   * Finds an SA by receiver, protocol and SPI without building a string key
-   * (the per-packet path). The caller passes the SPI as its signed 32-bit
-   * value: V8 would box an SPI of 2^31 or more on every call.
-   */
-  private lookup(receiver: string, protocol: IpsecProtocol, spi: number): ChildSa | undefined {
-    const indexed = this.spiIndex.get(receiver, protocol, spi);
-    if (indexed !== undefined) return indexed;
-    const entry = this.bySpi.get(spi >>> 0);
-    if (entry === undefined) return undefined;
-    let found: ChildSa | undefined;
-    if (!Array.isArray(entry)) found = entry.receiver === receiver && entry.protocol === protocol ? entry : undefined;
-    else found = entry.find((sa) => sa.receiver === receiver && sa.protocol === protocol);
-    if (found !== undefined) this.spiIndex.add(found);
-    return found;
-  }
-
   private linksFor(sa: ChildSa, src: string, dst: string): SaLinks {
-    const tunnel = this.tunnel(src, dst);
+    const tunnel = this.registry.tunnel(src, dst);
     const links: SaLinks = { src, tunnel, forward: tunnel.direction(src, dst), reverse: tunnel.direction(dst, src) };
     sa.links = links;
     return links;
@@ -267,10 +223,10 @@ export class SaTracker {
 
   /** Creates the record of an SA first seen in traffic. */
   private observe(receiver: string, protocol: IpsecProtocol, spi: Spi, sender: string, ref: FrameRef): ChildSa {
-    const tunnel = this.tunnel(sender, receiver);
+    const tunnel = this.registry.tunnel(sender, receiver);
     const visible = tunnel.visibleSince !== null && !tunnel.blind && compareTime(tunnel.visibleSince.time, ref.time) <= 0;
     if (tunnel.visibleSince === null) tunnel.trafficBeforeIke = true;
-    const sa = this.sa({ receiver, protocol, spi }, sender, visible ? 'never-installed' : 'observed');
+    const sa = this.registry.sa({ receiver, protocol, spi }, sender, visible ? 'never-installed' : 'observed');
     return sa;
   }
 
@@ -461,7 +417,7 @@ export class SaTracker {
     if (!isIpsec) return;
     const receiver = q.dst;
     const sender = q.src;
-    const tunnel = this.tunnel(sender, receiver);
+    const tunnel = this.registry.tunnel(sender, receiver);
     const evidence: Evidence = { kind: 'icmp-error', at: p.ref, detail: `ICMP${p.icmpVersion === 6 ? 'v6' : ''} type ${p.icmpType} code ${p.icmpCode} from ${p.ip.src}` };
     tunnel.record({ kind: 'icmp-error', at: p.ref, actor: p.ip.src, sas: [], ikeSa: null });
     const d = tunnel.direction(sender, receiver);
@@ -469,7 +425,7 @@ export class SaTracker {
       // The error answers the latest packet on the quoted SA. Earlier packets drew none, so they still
       // reached a listening receiver (one that crashed after taking a packet never replied to it).
       const run = this.runOf(d)!;
-      const quotedSa = q.spi === null ? undefined : this.lookup(receiver, q.protocol === 51 ? 'ah' : 'esp', q.spi);
+      const quotedSa = q.spi === null ? undefined : this.registry.lookup(receiver, q.protocol === 51 ? 'ah' : 'esp', q.spi);
       const first = quotedSa === undefined ? 0 : Math.max(0, run.lastIndexOf(quotedSa));
       this.confirmRun(d, evidence, first);
       this.addOutageEvidence(tunnel, receiver, evidence);
@@ -480,7 +436,7 @@ export class SaTracker {
     // process ESP or AH at all. Port unreachable on 4500 means nothing listens for ESP in UDP any more.
     if (q.spi === null) return;
     const protocol: IpsecProtocol = q.protocol === 51 ? 'ah' : 'esp';
-    const sa = this.sas.get(childSaKey(receiver, protocol, q.spi));
+    const sa = this.registry.get({ receiver, protocol, spi: q.spi });
     if (!sa || !sa.last || !sa.accepting) {
       if (sa) this.openOutages.get(sa)?.evidence.push(evidence);
       return;
@@ -497,305 +453,6 @@ export class SaTracker {
     this.openOutages.get(sa)?.evidence.push(evidence);
   }
 
-  // ---- IKE events -------------------------------------------------------------
-
-  apply(event: SaEvent): void {
-    switch (event.type) {
-      case 'child-proposed':
-        return this.onProposed(event);
-      case 'child-installed':
-        return this.onInstalled(event);
-      case 'child-failed':
-        for (const spi of event.sas) {
-          const sa = this.sas.get(childSaKey(spi.receiver, spi.protocol, spi.spi));
-          if (sa && sa.state === 'proposed') {
-            sa.state = 'deleted';
-            sa.deleted = { at: event.at, by: 'negotiation-failed' };
-          }
-        }
-        return;
-      case 'child-delete':
-        return this.onDelete(event);
-      case 'child-delete-completed':
-        return this.onDeleteCompleted(event);
-      case 'ike-sa-init':
-        return this.onIkeSaInit(event);
-      case 'ike-sa-established':
-        return this.onIkeSaEstablished(event);
-      case 'ike-sa-rekeyed':
-        return this.onIkeSaRekeyed(event);
-      case 'ike-sa-deleted':
-        return this.onIkeSaDeleted(event);
-      case 'ike-request':
-        return this.onIkeRequest(event);
-      case 'ike-response':
-        return this.onIkeResponse(event);
-      case 'invalid-spi':
-        return this.onInvalidSpi(event);
-      case 'invalid-spi-rejected':
-        return this.onInvalidSpiRejected(event);
-      case 'child-not-found':
-        return this.onChildNotFound(event);
-    }
-  }
-
-  private onProposed(e: Extract<SaEvent, { type: 'child-proposed' }>): void {
-    const sa = this.sa(e.sa, e.peer, 'proposed');
-    if (sa.state === 'observed' || sa.state === 'never-installed') {
-      sa.state = 'proposed';
-      sa.origin = 'negotiated';
-    }
-    if (sa.state !== 'proposed') return;
-    sa.proposed ??= e.at;
-    sa.ikeSa = e.ikeSa;
-  }
-
-  private onInstalled(e: Extract<SaEvent, { type: 'child-installed' }>): void {
-    const ike = this.knownIkeSa(e.ikeSa);
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.initiatorSide.receiver, e.responderSide.receiver);
-    const sides = [
-      this.sa(e.initiatorSide, e.responderSide.receiver, 'installed'),
-      this.sa(e.responderSide, e.initiatorSide.receiver, 'installed'),
-    ];
-    for (const sa of sides) {
-      sa.state = 'installed';
-      sa.origin = 'negotiated';
-      sa.negotiated = { at: e.at, exchange: e.exchange };
-      sa.deleted = null;
-      sa.ikeSa = e.ikeSa;
-      ike?.children.add(sa);
-    }
-    sides[0]!.pair = sides[1]!;
-    sides[1]!.pair = sides[0]!;
-    const replaced: ChildSa[] = [];
-    for (const old of e.rekeyOf) {
-      const oldSa = this.sas.get(childSaKey(old.receiver, old.protocol, old.spi));
-      if (!oldSa) continue;
-      const successor = sides.find((s) => s.receiver === oldSa.receiver) ?? sides[0]!;
-      oldSa.replacedBy = successor;
-      successor.rekeyOf = oldSa;
-      replaced.push(oldSa);
-      if (oldSa.pair) {
-        const pairSuccessor = sides.find((s) => s.receiver === oldSa.pair!.receiver);
-        if (pairSuccessor) {
-          oldSa.pair.replacedBy = pairSuccessor;
-          pairSuccessor.rekeyOf = oldSa.pair;
-          replaced.push(oldSa.pair);
-        }
-      }
-    }
-    tunnel.record({ kind: replaced.length > 0 ? 'child-rekeyed' : 'child-installed', at: e.at, actor: e.initiatorSide.receiver, sas: [...sides, ...replaced], ikeSa: e.ikeSa });
-    // Before-install packets end at the install: close those outages so the next packet starts fresh.
-    for (const sa of sides) {
-      const outage = this.openOutages.get(sa);
-      if (outage && outage.kinds.has('spi-before-install')) this.endOutage(sa, outage);
-    }
-  }
-
-  private removeSa(sa: ChildSa, at: FrameRef, by: DeletedBy): void {
-    if (sa.state === 'deleted' || sa.state === 'lost') return;
-    sa.state = 'deleted';
-    sa.deleted = { at, by };
-  }
-
-  private onDelete(e: Extract<SaEvent, { type: 'child-delete' }>): void {
-    const named: ChildSa[] = [];
-    for (const spi of e.sas) named.push(this.sa(spi, null, 'observed'));
-    const peer = named.find((sa) => sa.sender !== null)?.sender ?? null;
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? (peer ? this.tunnel(e.sender, peer) : null);
-    for (const sa of named) {
-      sa.deleteRequested ??= e.at;
-      if (e.completed) {
-        this.removeSa(sa, e.at, 'delete-notify');
-        // An IKEv1 Delete names the sender's inbound SPI, and the peer closes the whole CHILD_SA on receipt
-        // (strongSwan 5.9 logs "closing CHILD_SA" for both SPIs), so both directions go at once.
-        if (sa.pair) this.removeSa(sa.pair, e.at, 'delete-notify');
-      } else if (sa.state === 'installed' || sa.state === 'observed') {
-        sa.state = 'deleting';
-      }
-    }
-    tunnel?.record({ kind: e.completed ? 'child-deleted' : 'child-delete', at: e.at, actor: e.sender, sas: named, ikeSa: e.ikeSa });
-    this.addOutageEvidenceForSas(named, { kind: 'delete', at: e.at, detail: `Delete from ${e.sender}` });
-  }
-
-  private onDeleteCompleted(e: Extract<SaEvent, { type: 'child-delete-completed' }>): void {
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? null;
-    const removed: ChildSa[] = [];
-    for (const spi of e.sas) {
-      const sa = this.sas.get(childSaKey(spi.receiver, spi.protocol, spi.spi));
-      if (!sa) continue;
-      this.removeSa(sa, e.at, 'delete-notify');
-      removed.push(sa);
-      // Closing a CHILD_SA closes both directions (RFC 7296 §1.4.1), even when the response lists nothing
-      // because both ends deleted at once.
-      if (sa.pair) {
-        this.removeSa(sa.pair, e.at, 'delete-notify');
-        removed.push(sa.pair);
-      }
-    }
-    tunnel?.record({ kind: 'child-deleted', at: e.at, actor: removed[0]?.receiver ?? '', sas: removed, ikeSa: e.ikeSa });
-  }
-
-  private addOutageEvidenceForSas(sas: ChildSa[], evidence: Evidence): void {
-    for (const sa of sas) this.openOutages.get(sa)?.evidence.push(evidence);
-  }
-
-  private onIkeSaInit(e: Extract<SaEvent, { type: 'ike-sa-init' }>): void {
-    const s = this.ikeSa(e.ikeSa, e.initiator, e.responder, e.version);
-    if (s.initAt) return;
-    s.initAt = e.at;
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa)!;
-    tunnel.record({ kind: 'ike-sa-init', at: e.at, actor: e.initiator, sas: [], ikeSa: e.ikeSa });
-    const older = tunnel.liveIkeSas().filter((o) => o.id !== e.ikeSa);
-    if (older.length > 0) {
-      // A fresh IKE SA while an old one was never deleted: one side restarted or gave up on the other.
-      const evidence: Evidence = { kind: 'new-ike-sa', at: e.at, detail: `IKE SA ${e.ikeSa} started by ${e.initiator}` };
-      for (const d of tunnel.allDirections()) if (d.isSilent(this.options.silence, true)) this.confirmRun(d, evidence);
-      this.addOutageEvidence(tunnel, tunnel.a, evidence);
-      this.addOutageEvidence(tunnel, tunnel.b, evidence);
-    }
-  }
-
-  private onIkeSaEstablished(e: Extract<SaEvent, { type: 'ike-sa-established' }>): void {
-    const s = this.ikeSa(e.ikeSa, e.initiator, e.responder, e.version);
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa)!;
-    s.established ??= e.at;
-    if (s.initAt && s.visible && tunnel.visibleSince === null && !tunnel.blind) tunnel.visibleSince = s.initAt;
-    tunnel.record({ kind: 'ike-sa-established', at: e.at, actor: e.initiator, sas: [], ikeSa: e.ikeSa });
-    if (!e.initialContact) return;
-    // INITIAL_CONTACT: the sender has no other SAs with this peer, and the peer drops its own (RFC 7296 §3.10.1).
-    for (const old of tunnel.ikeSas.values()) {
-      if (old.id === e.ikeSa || old.deleted || old.replacedBy) continue;
-      old.replacedBy = e.ikeSa;
-      for (const child of old.children) if (child.accepting || child.state === 'proposed') this.removeSa(child, e.at, 'initial-contact');
-    }
-  }
-
-  private onIkeSaRekeyed(e: Extract<SaEvent, { type: 'ike-sa-rekeyed' }>): void {
-    const old = this.knownIkeSa(e.ikeSa);
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa);
-    if (!old || !tunnel) return;
-    const next = this.ikeSa(e.newIkeSa, old.initiator, old.responder, old.version);
-    this.ikeSaTunnel.set(e.newIkeSa, tunnel);
-    next.established ??= e.at;
-    next.initAt ??= e.at;
-    next.visible = old.visible;
-    old.replacedBy = e.newIkeSa;
-    for (const child of old.children) {
-      next.children.add(child);
-      child.ikeSa = e.newIkeSa;
-    }
-    old.children.clear();
-    tunnel.record({ kind: 'ike-sa-rekeyed', at: e.at, actor: old.initiator, sas: [], ikeSa: e.newIkeSa });
-  }
-
-  private onIkeSaDeleted(e: Extract<SaEvent, { type: 'ike-sa-deleted' }>): void {
-    const s = this.knownIkeSa(e.ikeSa);
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa);
-    if (!s || !tunnel) return;
-    s.deleted ??= e.at;
-    const removed: ChildSa[] = [];
-    if (e.version === 2) {
-      for (const child of s.children) {
-        if (child.accepting || child.state === 'proposed') {
-          this.removeSa(child, e.at, 'ike-sa-deleted');
-          removed.push(child);
-        }
-      }
-    }
-    tunnel.record({ kind: 'ike-sa-deleted', at: e.at, actor: '', sas: removed, ikeSa: e.ikeSa });
-  }
-
-  private onIkeRequest(e: Extract<SaEvent, { type: 'ike-request' }>): void {
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.from, e.to);
-    if (e.hidden && !e.retransmission && e.exchange === 'INFORMATIONAL') {
-      // Without keys: an INFORMATIONAL from a receiver while the sender's packets go unanswered is most
-      // likely an INVALID_SPI notify or a Delete about them (RFC 7296 §2.21.4).
-      const d = tunnel.direction(e.to, e.from);
-      if (d.isSilent(this.options.silence, true)) {
-        this.confirmRun(d, { kind: 'informational-after-burst', at: e.at, detail: `encrypted ${e.exchange} from ${e.from} MID ${e.messageId}` });
-      }
-    }
-    if (!e.retransmission) return;
-    tunnel.record({ kind: 'ike-unanswered', at: e.at, actor: e.from, sas: [], ikeSa: e.ikeSa });
-    const d = tunnel.direction(e.from, e.to);
-    d.unansweredRequests += 1;
-    const evidence: Evidence = { kind: 'ike-unanswered', at: e.at, detail: `${e.exchange} MID ${e.messageId} retransmitted` };
-    if (d.isSilent(this.options.silence, true)) this.confirmRun(d, evidence);
-    this.addOutageEvidence(tunnel, e.to, evidence);
-  }
-
-  private onIkeResponse(e: Extract<SaEvent, { type: 'ike-response' }>): void {
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.from, e.to);
-    tunnel.record({ kind: 'ike-answered', at: e.at, actor: e.from, sas: [], ikeSa: e.ikeSa });
-    // IKE gets through while ESP does not: the peers' IKE SA is alive but a CHILD_SA is gone.
-    const evidence: Evidence = { kind: 'ike-answered-esp-silent', at: e.at, detail: `${e.exchange} MID ${e.messageId} answered` };
-    this.evidenceAgainst(tunnel, tunnel.a, evidence, true);
-    this.evidenceAgainst(tunnel, tunnel.b, evidence, true);
-  }
-
-  private onInvalidSpi(e: Extract<SaEvent, { type: 'invalid-spi' }>): void {
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.reporter, e.peer);
-    tunnel.record({ kind: 'invalid-spi', at: e.at, actor: e.reporter, sas: [], ikeSa: e.ikeSa });
-    const f = this.newFinding('invalid-spi-notify');
-    f.protocol = e.protocol;
-    f.spi = e.spi;
-    f.src = e.peer;
-    f.dst = e.reporter;
-    f.first = e.at;
-    f.last = e.at;
-    f.frames.push([e.at.input, e.at.frame]);
-    f.ikeSa = e.ikeSa;
-    f.details = { encoding: e.encoding, spiSize: e.spiSize, messageId: e.messageId, reporter: e.reporter };
-    this.emit(f, 'close');
-
-    // The reporter has no SA for this SPI, so packets the peer sends on it are dropped from here on.
-    const evidence: Evidence = { kind: 'invalid-spi', at: e.at, detail: `INVALID_SPI for ${e.spi} (${e.encoding})` };
-    const d = tunnel.direction(e.peer, e.reporter);
-    if (d.run !== null || d.pendingSa !== null) this.confirmRun(d, evidence);
-    const sa = this.sas.get(childSaKey(e.reporter, e.protocol, e.spi));
-    if (sa && sa.accepting) {
-      if (sa.origin === 'negotiated') {
-        this.removeSa(sa, e.at, 'invalid-spi');
-      } else {
-        sa.state = 'never-installed';
-      }
-    } else if (!sa) {
-      this.sa({ receiver: e.reporter, protocol: e.protocol, spi: e.spi }, e.peer, 'never-installed');
-    }
-    this.addOutageEvidenceForSas(sa ? [sa] : [], evidence);
-  }
-
-  private onInvalidSpiRejected(e: Extract<SaEvent, { type: 'invalid-spi-rejected' }>): void {
-    const f = this.newFinding('invalid-spi-notify-rejected');
-    f.spi = e.spi;
-    f.protocol = 'esp';
-    f.src = e.peer;
-    f.dst = e.reporter;
-    f.first = e.notifyAt;
-    f.last = e.at;
-    f.frames.push([e.notifyAt.input, e.notifyAt.frame], [e.at.input, e.at.frame]);
-    f.ikeSa = e.ikeSa;
-    f.details = { spiSize: e.spiSize };
-    if (e.spiSize === 0) f.signature = 'CSCvd40554';
-    this.emit(f, 'close');
-  }
-
-  private onChildNotFound(e: Extract<SaEvent, { type: 'child-not-found' }>): void {
-    const f = this.newFinding('child-sa-not-found');
-    f.protocol = e.protocol;
-    f.spi = e.spi;
-    f.src = e.peer;
-    f.dst = e.reporter;
-    f.first = e.at;
-    f.last = e.at;
-    f.frames.push([e.at.input, e.at.frame]);
-    f.ikeSa = e.ikeSa;
-    const tunnel = this.ikeSaTunnel.get(e.ikeSa) ?? this.tunnel(e.reporter, e.peer);
-    const evidence: Evidence = { kind: 'child-sa-not-found', at: e.at, detail: `CHILD_SA_NOT_FOUND for ${e.spi}` };
-    this.evidenceAgainst(tunnel, e.reporter, evidence, false);
-  }
-
   // ---- end of input -------------------------------------------------------------
 
   /** Closes runs, outages and per-SA notes; returns everything for the report. Call once. */
@@ -803,7 +460,7 @@ export class SaTracker {
     if (this.finished) throw new Error('SaTracker.finish called twice');
     this.finished = true;
 
-    for (const tunnel of this.tunnels.values()) {
+    for (const tunnel of this.registry.allTunnels()) {
       for (const d of tunnel.allDirections()) {
         const run = d.run;
         if (run && d.isSilent(this.options.silence) && run.seconds >= this.options.silence.persistSeconds) {
@@ -824,7 +481,7 @@ export class SaTracker {
     }
     const findings = [...this.findings].sort(compareFindings);
     for (const f of findings) if (!this.closed.has(f)) this.emit(f, 'close');
-    return { childSas: [...this.sas.values()], findings, tunnels: [...this.tunnels.values()] };
+    return { childSas: [...this.registry.childSas()], findings, tunnels: [...this.registry.allTunnels()] };
   }
 
   /**
@@ -840,7 +497,7 @@ export class SaTracker {
     const window = this.options.transientWindowSeconds;
     for (const [sa, outage] of this.openOutages) {
       if (now - seconds(outage.last) < SETTLE_SECONDS) continue;
-      const recovery = findRecovery(outage, this.tunnel(outage.src, outage.dst).events, window);
+      const recovery = findRecovery(outage, this.registry.tunnel(outage.src, outage.dst).events, window);
       if (recovery.at === null || now - seconds(recovery.at) < SETTLE_SECONDS) continue;
       this.endOutage(sa, outage);
     }
@@ -854,7 +511,7 @@ export class SaTracker {
 
   /** Turns an ended outage into its desync finding and links the packet-level findings to it. */
   private summarise(outage: Outage): void {
-    const tunnel = this.tunnel(outage.src, outage.dst);
+    const tunnel = this.registry.tunnel(outage.src, outage.dst);
     const desync = this.newFinding('desync');
     this.failedSas.add(outage.sa);
     closeOutage(outage, desync, tunnel, this.options.transientWindowSeconds);
@@ -881,13 +538,13 @@ export class SaTracker {
   /** Info findings per SA: negotiated before the capture began, or an SPI beginning 0xFF that works. */
   private noteSas(): void {
     const failing = this.failedSas;
-    for (const sa of this.sas.values()) {
+    for (const sa of this.registry.childSas()) {
       if (sa.packets === 0) continue;
       if (sa.origin === 'observed' && sa.state === 'observed') {
         const f = this.newFinding('spi-unknown-origin');
         this.fillSaFinding(f, sa);
         f.certainty = 'inferred';
-        f.keyHint = this.keyHintFor(this.tunnel(sa.receiver, sa.sender ?? sa.receiver));
+        f.keyHint = this.keyHintFor(this.registry.tunnel(sa.receiver, sa.sender ?? sa.receiver));
       }
       if (sa.spi >>> 24 === 0xff && !failing.has(sa)) {
         const f = this.newFinding('ff-prefixed-spi');

@@ -26,12 +26,27 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function positiveNumber(name: string) {
+/** Returns a parser for an option that takes a number >= 0 of `unit`. */
+function positiveNumber(name: string, unit = 'seconds') {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number of seconds >= 0, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number of ${unit} >= 0, got "${value}"`);
     return n;
   };
+}
+
+/** Returns a parser for an option that takes a whole number >= 1. */
+function countOf(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UsageError(`${name} must be a whole number >= 1, got "${value}"`);
+    return Number(value);
+  };
+}
+
+/** Checks --lang: English or Japanese, as a language tag or a locale name (ja, ja_JP.UTF-8, en-US). */
+function language(value: string): string {
+  if (!/^(en|ja)([-_.].*)?$/i.test(value)) throw new UsageError(`--lang must be en or ja, got "${value}"`);
+  return value;
 }
 
 function kindsHelp(lang: Lang): string {
@@ -59,9 +74,9 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--ike', h.ike)
     .option('--transient-window <seconds>', h.transientWindow, positiveNumber('--transient-window'), 2)
     .option('--evidence <file>', h.evidence)
-    .option('--max-frames <n>', h.maxFrames, (v) => Math.max(1, Number.parseInt(v, 10) || 20), 20)
+    .option('--max-frames <n>', h.maxFrames, countOf('--max-frames'), 20)
     .option('--timeline', h.timeline)
-    .option('--lang <lang>', h.lang)
+    .option('--lang <lang>', h.lang, language)
     .addHelpText('after', kindsHelp(lang))
     .action(async (captures: string[], options) => {
       const { runAnalyze } = await import('./analyze-command.js');
@@ -72,7 +87,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .command('explain')
     .description(h.explain)
     .argument('[kind]', h.kindArg)
-    .option('--lang <lang>', h.lang)
+    .option('--lang <lang>', h.lang, language)
     .addHelpText('after', kindsHelp(lang))
     .action(async (kind: string | undefined, options) => {
       const { runExplain } = await import('./explain-command.js');
@@ -85,7 +100,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .argument('<path...>', h.keysPathArg)
     .option('--wireshark <dir>', h.wireshark)
     .option('--json', h.keysJson)
-    .option('--lang <lang>', h.lang)
+    .option('--lang <lang>', h.lang, language)
     .action(async (paths: string[], options) => {
       const { runKeysCommand } = await import('./keys-command.js');
       setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json }, io.out, io.err));
@@ -100,10 +115,10 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--ndjson', h.ndjson)
     .option('--duration <seconds>', h.duration, positiveNumber('--duration'))
     .option('--write <dir>', h.write)
-    .option('--ring-size <MiB>', h.ringSize, positiveNumber('--ring-size'), 64)
-    .option('--ring-files <n>', h.ringFiles, (v) => Math.max(1, Number.parseInt(v, 10) || 8), 8)
+    .option('--ring-size <MiB>', h.ringSize, positiveNumber('--ring-size', 'MiB'), 64)
+    .option('--ring-files <n>', h.ringFiles, countOf('--ring-files'), 8)
     .option('--transient-window <seconds>', h.transientWindow, positiveNumber('--transient-window'), 2)
-    .option('--lang <lang>', h.lang)
+    .option('--lang <lang>', h.lang, language)
     .action(async (options) => {
       const { runLive } = await import('./live-command.js');
       setCode(await runLive({ ...options, lang: detectLang(options.lang) }, io));
@@ -112,7 +127,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
   program
     .command('interfaces')
     .description(h.interfaces)
-    .option('--lang <lang>', h.lang)
+    .option('--lang <lang>', h.lang, language)
     .action(async () => {
       const { runInterfaces } = await import('./live-command.js');
       setCode(await runInterfaces(io));

@@ -79,6 +79,19 @@ describe('spitrace command line', () => {
     expect(r.code).toBe(2);
   });
 
+  it('analyze rejects an unknown language with 2', async () => {
+    const r = await run('analyze', '--lang', 'fr', join(scenarios, 'clean-rekey.pcap'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--lang must be en or ja');
+  });
+
+  it('analyze rejects a bad frame limit with 2', async () => {
+    for (const value of ['abc', '0', '-1']) {
+      const r = await run('analyze', '--max-frames', value, join(scenarios, 'clean-rekey.pcap'));
+      expect(r.code, value).toBe(2);
+    }
+  });
+
   it('analyze names a bad key file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spitrace-cli-'));
     const bad = join(dir, 'ikev2_decryption_table');

@@ -155,20 +155,21 @@ export class IkeEventHandler {
 
   private onDeleteCompleted(e: Extract<SaEvent, { type: 'child-delete-completed' }>): void {
     const tunnel = this.registry.tunnelOf(e.ikeSa) ?? null;
-    const removed: ChildSa[] = [];
+    const removed = new Set<ChildSa>();
     for (const spi of e.sas) {
       const sa = this.registry.get(spi);
       if (!sa) continue;
       removeSa(sa, e.at, 'delete-notify');
-      removed.push(sa);
+      removed.add(sa);
       // Closing a CHILD_SA closes both directions (RFC 7296 §1.4.1), even when the response lists nothing
       // because both ends deleted at once.
       if (sa.pair) {
         removeSa(sa.pair, e.at, 'delete-notify');
-        removed.push(sa.pair);
+        removed.add(sa.pair);
       }
     }
-    tunnel?.record({ kind: 'child-deleted', at: e.at, actor: removed[0]?.receiver ?? '', sas: removed, ikeSa: e.ikeSa });
+    const sas = [...removed];
+    tunnel?.record({ kind: 'child-deleted', at: e.at, actor: sas[0]?.receiver ?? '', sas, ikeSa: e.ikeSa });
   }
 
   private onIkeSaInit(e: Extract<SaEvent, { type: 'ike-sa-init' }>): void {

@@ -262,6 +262,7 @@ export class SaTracker {
       f.first = snapshot(ref);
       f.ikeSa = sa.ikeSa;
       f.certainty = certainty;
+      if (kind === 'spi-after-delete' && sa.deleted) f.details.deletedFrame = sa.deleted.at.frame;
       this.packetFindings.set(key, f);
     }
     f.frames.push([ref.input, ref.frame]);
@@ -521,18 +522,28 @@ export class SaTracker {
       desync.related.push(f.id);
       f.signature ??= desync.signature;
       if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
-      if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel);
-      if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel);
+      if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel, outage.first);
+      if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel, f.first);
     }
     this.emit(desync, 'close');
   }
 
-  private keyHintFor(tunnel: Tunnel): string | null {
+  /**
+   * Returns the key line of the undecrypted IKE SA most likely to have
+   * negotiated what was in use at `at`: the latest one begun by then, else
+   * the first one in the tunnel.
+   */
+  private keyHintFor(tunnel: Tunnel, at: FrameRef | null): string | null {
+    let first: string | null = null;
+    let latest: string | null = null;
     for (const s of tunnel.ikeSas.values()) {
       const hint = this.keyHints.get(s.id);
-      if (hint) return hint;
+      if (!hint) continue;
+      first ??= hint;
+      const begun = s.initAt ?? s.established;
+      if (at && begun && compareTime(begun.time, at.time) <= 0) latest = hint;
     }
-    return null;
+    return latest ?? first;
   }
 
   /** Info findings per SA: negotiated before the capture began, or an SPI beginning 0xFF that works. */
@@ -544,7 +555,7 @@ export class SaTracker {
         const f = this.newFinding('spi-unknown-origin');
         this.fillSaFinding(f, sa);
         f.certainty = 'inferred';
-        f.keyHint = this.keyHintFor(this.registry.tunnel(sa.receiver, sa.sender ?? sa.receiver));
+        f.keyHint = this.keyHintFor(this.registry.tunnel(sa.receiver, sa.sender ?? sa.receiver), sa.first);
       }
       if (sa.spi >>> 24 === 0xff && !failing.has(sa)) {
         const f = this.newFinding('ff-prefixed-spi');

@@ -72,14 +72,18 @@ describe('SA tracker', () => {
     establish(t, clock, 0, 0x1000a, 0x1000b);
     pings(t, clock, 1, 3, 0x1000a, 0x1000b, { n: 0 });
     t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1000b)], completed: false, version: 2 });
-    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1000b), inbound(A, 0x1000a)] });
+    const completed = clock.at(3.01);
+    t.apply({ type: 'child-delete-completed', at: completed, ikeSa: IKE, sas: [inbound(B, 0x1000b), inbound(A, 0x1000a)] });
     const late = clock.at(10);
     t.packet(esp(late, A, B, 0x1000b, 99));
     const r = t.finish();
     const after = r.findings.find((f) => f.kind === 'spi-after-delete');
     expect(after?.frames).toEqual([[0, late.frame]]);
+    expect(after?.details.deletedFrame).toBe(completed.frame);
     const desync = r.findings.find((f) => f.kind === 'desync');
     expect(desync?.classification).toBe('persistent');
+    const deleted = r.tunnels[0]!.events.find((e) => e.kind === 'child-deleted');
+    expect(deleted?.sas.map((sa) => sa.spi)).toEqual([0x1000b, 0x1000a]);
   });
 
   it('tracker keeps a deleting SA usable until the response', () => {

@@ -43,6 +43,8 @@ export function TimelineApp({ result, lang }: Props) {
   const entries = useMemo(() => (tunnel ? tunnelTimeline(tunnel, result.findings, lang) : []), [tunnel, result, lang]);
   const length = view === 'timeline' ? entries.length : findings.length;
 
+  // Keys that arrive together (a held arrow key, a paste) come in one batch before React renders
+  // again, so every update starts from the state the previous key left, not from this render's.
   useInput((input, key) => {
     if (input === 'q' || key.escape) {
       if (detail) setDetail(false);
@@ -50,21 +52,21 @@ export function TimelineApp({ result, lang }: Props) {
       return;
     }
     if (key.tab) {
-      setView(view === 'timeline' ? 'findings' : 'timeline');
+      setView((v) => (v === 'timeline' ? 'findings' : 'timeline'));
       setCursor(0);
       setDetail(false);
       return;
     }
     if (key.return) {
-      setDetail(!detail);
+      setDetail((d) => !d);
       return;
     }
     if (key.leftArrow && tunnels.length > 0) {
-      setTunnelIndex((tunnelIndex + tunnels.length - 1) % tunnels.length);
+      setTunnelIndex((i) => (i + tunnels.length - 1) % tunnels.length);
       setCursor(0);
     }
     if (key.rightArrow && tunnels.length > 0) {
-      setTunnelIndex((tunnelIndex + 1) % tunnels.length);
+      setTunnelIndex((i) => (i + 1) % tunnels.length);
       setCursor(0);
     }
     let step = 0;
@@ -72,7 +74,7 @@ export function TimelineApp({ result, lang }: Props) {
     if (key.upArrow) step = -1;
     if (key.pageDown) step = rows;
     if (key.pageUp) step = -rows;
-    if (step !== 0) setCursor(Math.max(0, Math.min(length - 1, cursor + step)));
+    if (step !== 0) setCursor((c) => Math.max(0, Math.min(length - 1, c + step)));
   });
 
   const selectedId = view === 'findings' ? findings[cursor]?.id : entries[cursor]?.findingId;
@@ -95,6 +97,7 @@ export function TimelineApp({ result, lang }: Props) {
           ))}
         </Box>
       ) : null}
+      {detail && !selectedFinding ? <Text dimColor>{lang === 'ja' ? 'この行には所見がありません。' : 'No finding on this row.'}</Text> : null}
     </Box>
   );
 }

@@ -44,4 +44,27 @@ describe('timeline view', () => {
     expect(app.lastFrame() ?? '').toContain('フレーム');
     app.unmount();
   });
+
+  it('timeline moves one row per key', async () => {
+    const app = render(<TimelineApp result={await blackHole()} lang="en" />);
+    app.stdin.write('\t');
+    await tick();
+    // Two Down keys in one write select the third finding, ike-unanswered.
+    app.stdin.write('\u001B[B\u001B[B');
+    await tick();
+    app.stdin.write('\r');
+    await tick();
+    const frame = app.lastFrame() ?? '';
+    app.unmount();
+    expect(frame).toContain('got no response');
+  });
+
+  it('timeline says when a row has no finding', async () => {
+    const app = render(<TimelineApp result={await blackHole()} lang="en" />);
+    app.stdin.write('\r');
+    await tick();
+    const frame = app.lastFrame() ?? '';
+    app.unmount();
+    expect(frame).toContain('No finding on this row.');
+  });
 });

@@ -124,7 +124,7 @@ export class IkeStage {
       row = { initiatorSpi: msg.header.initiatorSpi, responderSpi: msg.header.responderSpi, src, dst, version: msg.version, datagrams: 0, bytes: 0, first: msg.ref, last: msg.ref, exchanges: {} };
       this.rows.set(key, row);
     }
-    if (!/^0+$/.test(msg.header.responderSpi)) row.responderSpi = msg.header.responderSpi;
+    if (!isZeroSpi(msg.header.responderSpi)) row.responderSpi = msg.header.responderSpi;
     row.datagrams += 1;
     row.bytes += bytes;
     row.last = msg.ref;
@@ -200,7 +200,20 @@ export class IkeStage {
         retransmissions: s.retransmissions,
       };
     });
-    return { ikeSas, rows: [...this.rows.values()], messages: this.messages, parsed: this.parsed, decrypted: this.decryptedCount, undecryptable: this.undecryptableCount };
+    return { ikeSas, rows: this.finishRows(), messages: this.messages, parsed: this.parsed, decrypted: this.decryptedCount, undecryptable: this.undecryptableCount };
+  }
+
+  /**
+   * Returns the datagram rows. A row of only first IKE_SA_INIT requests or
+   * Main Mode messages carries a zero responder SPI (RFC 7296 §3.1, RFC 2408
+   * §3.1), so it takes the responder SPI from another row of its IKE SA.
+   */
+  private finishRows(): IkeDatagramRow[] {
+    const rows = [...this.rows.values()];
+    const responderOf = new Map<string, string>();
+    for (const row of rows) if (!isZeroSpi(row.responderSpi)) responderOf.set(row.initiatorSpi, row.responderSpi);
+    for (const row of rows) if (isZeroSpi(row.responderSpi)) row.responderSpi = responderOf.get(row.initiatorSpi) ?? row.responderSpi;
+    return rows;
   }
 
   /** Adds one info finding per IKE SA and requester whose requests got no response. */
@@ -265,4 +278,8 @@ function defaultKeyHint(t: DecryptTally): string {
   return t.version === 2
     ? `ikev2_decryption_table: ${t.initiatorSpi},${t.responderSpi},<SK_ei>,<SK_er>,"<encryption algorithm>",<SK_ai>,<SK_ar>,"<integrity algorithm>"`
     : `ikev1_decryption_table: ${t.initiatorSpi},<encryption key>`;
+}
+
+function isZeroSpi(spi: string): boolean {
+  return /^0+$/.test(spi);
 }

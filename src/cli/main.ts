@@ -88,7 +88,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--lang <lang>', h.lang)
     .action(async (paths: string[], options) => {
       const { runKeysCommand } = await import('./keys-command.js');
-      setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json }, io.out, io.err));
+      setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json, lang: detectLang(options.lang) }, io.out, io.err));
     });
 
   program

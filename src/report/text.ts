@@ -3,6 +3,7 @@
 // detail, then the per-SA and per-IKE-SA tables.
 
 import type { AnalysisResult } from '../analyze/result.js';
+import { keyLogHint } from '../keys/hints.js';
 import type { ChildSa } from '../sa/child-sa.js';
 import { FLAGGING_KINDS, type Finding } from '../sa/findings.js';
 import type { Tunnel, TunnelEvent } from '../sa/tunnel.js';
@@ -124,6 +125,20 @@ function timeline(t: Tunnel, findings: Finding[], o: TextOptions): string[] {
   return tunnelTimeline(t, findings, o.lang).map((e) => `  ${clock(e.at)}  #${frameText(e.at, o.multipleInputs).padEnd(6)} ${e.text}`);
 }
 
+/**
+ * Returns a key hint in the report's language. The analysis writes each hint in English as
+ * "<key table line>, or <keyLogHint(version)>", and the key table line is file syntax that stays as it is.
+ * A hint of any other shape is returned unchanged.
+ */
+export function keyHintText(hint: string, lang: Lang): string {
+  for (const version of [2, 1] as const) {
+    const tail = `, or ${keyLogHint(version)}`;
+    if (!hint.endsWith(tail)) continue;
+    return ui(lang, 'keyHintWithLog', { line: hint.slice(0, -tail.length), log: keyLogHint(version, lang) });
+  }
+  return hint;
+}
+
 export function findingDetail(f: Finding, o: TextOptions): string[] {
   const lines = [`[${f.severity}] ${f.kind}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
   if (f.frames.length > 0) {
@@ -135,7 +150,7 @@ export function findingDetail(f: Finding, o: TextOptions): string[] {
     const ev = f.evidence.slice(0, 5).map((e) => `${e.kind} #${frameText(e.at, o.multipleInputs)}`);
     lines.push(`    ${ui(o.lang, 'evidence')}: ${ev.join(', ')}`);
   }
-  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: f.keyHint })}`);
+  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(f.keyHint, o.lang) })}`);
   return lines;
 }
 
@@ -228,7 +243,7 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
       const est = s.established ? `established #${frameText(s.established, o.multipleInputs)}` : 'not established';
       const del = s.deleted ? `, deleted #${frameText(s.deleted, o.multipleInputs)}` : '';
       out.push(`  IKEv${s.version} ${s.initiatorSpi}/${s.responderSpi}  ${s.initiator} → ${s.responder}  ${est}${del}  ${state} (${s.decryptedMessages}/${s.encryptedMessages})`);
-      if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: s.keyHint })}`);
+      if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(s.keyHint, o.lang) })}`);
     }
   }
 

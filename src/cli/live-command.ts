@@ -17,7 +17,7 @@ import { findingMessage } from '../report/catalog.js';
 import { type Lang, ui } from '../report/i18n.js';
 import { SCHEMA, summaryJson } from '../report/json.js';
 import { liveFindingLine } from '../report/ndjson.js';
-import { renderVerdict } from '../report/text.js';
+import { renderVerdict, severityTag } from '../report/text.js';
 import type { Finding } from '../sa/findings.js';
 import type { AhPacket, CapturedFrame, EspPacket, IcmpError, IkeDatagram, NatKeepalive } from '../types.js';
 import { escapeForTerminal, formatTime } from '../util/format.js';
@@ -345,7 +345,7 @@ export class LiveSession {
     const clock = at ? formatTime(at.time).slice(11, 23) : '--:--:--.---';
     const provisional = f.details.provisional === true;
     const tag = provisional ? ` (${words.suspected})` : '';
-    let line = `${clock}  ${words[phase].padEnd(6)}  [${f.severity}] ${f.kind} ${f.id}${tag}: ${escapeForTerminal(findingMessage(f, this.options.lang))}`;
+    let line = `${clock}  ${words[phase].padEnd(6)}  ${severityTag(f.severity, this.options.lang)} ${f.kind} ${f.id}${tag}: ${escapeForTerminal(findingMessage(f, this.options.lang))}`;
     if (provisional && f.details.retracted === true) line += ` (${words.retracted})`;
     if (frames.length === 0) return line;
     if (!this.ring) return `${line}  [${words.frames} ${ranges(frames.map(([, n]) => n))}]`;

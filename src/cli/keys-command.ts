@@ -20,7 +20,7 @@ import {
   type KeySet,
   type SecretBytes,
 } from '../keys/index.js';
-import { fill, type Lang, ui } from '../report/i18n.js';
+import { fill, type Lang, libraryPhrase, ui } from '../report/i18n.js';
 import { toHex } from '../util/bytes.js';
 import { escapeForTerminal, formatSpi } from '../util/format.js';
 
@@ -312,11 +312,11 @@ export async function runKeysCommand(
   } catch (error) {
     if (error instanceof KeyFileError) {
       const where = error.line > 0 ? `${error.path}:${error.line}` : error.path;
-      err.write(escapeForTerminal(fill(w.keyFileError, { where, field: error.field, expected: error.expected })) + '\n');
+      err.write(escapeForTerminal(fill(w.keyFileError, { where, field: error.field, expected: libraryPhrase(lang, error.expected) })) + '\n');
       return 2;
     }
     const e = error as NodeJS.ErrnoException;
-    err.write(ui(lang, 'unreadable', { path: escapeForTerminal(e.path ?? paths.join(', ')), reason: e.code ?? e.message }) + '\n');
+    err.write(ui(lang, 'unreadable', { path: escapeForTerminal(e.path ?? paths.join(', ')), reason: e.code ? libraryPhrase(lang, e.code) : e.message }) + '\n');
     return 2;
   }
 
@@ -325,7 +325,7 @@ export async function runKeysCommand(
       await writeWiresharkTables(keys, options.wireshark, options.json ? err : out, err, lang);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      err.write(fill(w.cannotWrite, { dir: escapeForTerminal(options.wireshark), reason: e.code ?? e.message }) + '\n');
+      err.write(fill(w.cannotWrite, { dir: escapeForTerminal(options.wireshark), reason: e.code ? libraryPhrase(lang, e.code) : e.message }) + '\n');
       return 2;
     }
   }

@@ -113,9 +113,9 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .command('interfaces')
     .description(h.interfaces)
     .option('--lang <lang>', h.lang)
-    .action(async () => {
+    .action(async (options) => {
       const { runInterfaces } = await import('./live-command.js');
-      setCode(await runInterfaces(io));
+      setCode(await runInterfaces(io, detectLang(options.lang)));
     });
 
   return program;

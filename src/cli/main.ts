@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CATALOG } from '../report/catalog.js';
 import { detectLang, type Lang } from '../report/i18n.js';
 import { FINDING_KINDS } from '../sa/findings.js';
-import { HELP } from './help.js';
+import { HELP, localizeHelp } from './help.js';
 import { UsageError, type Io } from './io.js';
 
 // Each command's module is imported when the command runs, so that starting one command does not
@@ -44,10 +44,11 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
   const h = HELP[lang];
   const program = new Command('spitrace')
     .description(h.program)
-    .version('0.1.0')
+    .version('0.1.0', '-V, --version', h.versionOption)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .exitOverride();
+  localizeHelp(program, lang);
 
   program
     .command('analyze')

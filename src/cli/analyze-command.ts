@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { CaptureFormatError } from '../capture/index.js';
 import { analyzeFiles } from '../analyze/pipeline.js';
 import { KeyFileError, loadKeys, type KeySet } from '../keys/index.js';
-import { type Lang, ui } from '../report/i18n.js';
+import { type Lang, libraryPhrase, ui } from '../report/i18n.js';
 import { writeReport } from '../report/json.js';
 import { renderNdjson } from '../report/ndjson.js';
 import { renderText } from '../report/text.js';
@@ -35,11 +35,11 @@ export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promis
   } catch (error) {
     if (error instanceof KeyFileError) {
       const where = error.line > 0 ? `${error.path}:${error.line}` : error.path;
-      io.err.write(ui(lang, 'keyFileError', { where: escapeForTerminal(where), field: error.field, expected: error.expected }) + '\n');
+      io.err.write(ui(lang, 'keyFileError', { where: escapeForTerminal(where), field: error.field, expected: libraryPhrase(lang, error.expected) }) + '\n');
       return 2;
     }
     const e = error as NodeJS.ErrnoException;
-    io.err.write(ui(lang, 'unreadable', { path: e.path ?? paths.join(', '), reason: e.code ?? e.message }) + '\n');
+    io.err.write(ui(lang, 'unreadable', { path: e.path ?? paths.join(', '), reason: e.code ? libraryPhrase(lang, e.code) : e.message }) + '\n');
     return 2;
   }
 }
@@ -74,16 +74,18 @@ export async function runAnalyze(captures: string[], options: AnalyzeCommandOpti
     );
   } catch (error) {
     if (error instanceof CaptureFormatError) {
-      io.err.write(ui(lang, 'notCapture', { path: error.path, found: error.found }) + '\n');
+      io.err.write(ui(lang, 'notCapture', { path: error.path, found: libraryPhrase(lang, error.found) }) + '\n');
       return 2;
     }
     // The capture layer names the path first in every error about opening or reading an input.
-    if (error instanceof Error && captures.some((path) => error.message.startsWith(`${path}: `))) {
-      io.err.write(`spitrace: ${error.message}\n`);
+    const path = error instanceof Error ? captures.find((p) => error.message.startsWith(`${p}: `)) : undefined;
+    if (error instanceof Error && path !== undefined) {
+      const reason = error.message.slice(path.length + 2);
+      io.err.write(ui(lang, 'inputError', { path, reason: libraryPhrase(lang, reason) }) + '\n');
       return 2;
     }
     if (error instanceof Error && /standard input/.test(error.message)) {
-      io.err.write(`spitrace: ${error.message}\n`);
+      io.err.write(ui(lang, 'usageError', { message: libraryPhrase(lang, error.message) }) + '\n');
       return 2;
     }
     throw error;

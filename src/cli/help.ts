@@ -1,5 +1,6 @@
 // --help text in English and Japanese.
 
+import { Help, type Command } from 'commander';
 import type { Lang } from '../report/i18n.js';
 
 export const HELP = {
@@ -31,6 +32,22 @@ export const HELP = {
     ringFiles: 'number of ring files kept',
     interfaces: 'List capture interfaces',
     kindsHeading: 'Finding kinds (spitrace explain KIND says more):',
+    usageTitle: 'Usage:',
+    argumentsTitle: 'Arguments:',
+    optionsTitle: 'Options:',
+    commandsTitle: 'Commands:',
+    globalOptionsTitle: 'Global Options:',
+    helpOption: 'display help for command',
+    helpCommand: 'display help for command',
+    versionOption: 'output the version number',
+    defaultLabel: 'default',
+    choicesLabel: 'choices',
+    presetLabel: 'preset',
+    envLabel: 'env',
+    badNumber: '{name} must be a number of {unit} >= 0, got "{value}"',
+    badCount: '{name} must be a whole number >= 1, got "{value}"',
+    badLang: '--lang must be en or ja, got "{value}"',
+    seconds: 'seconds',
   },
   ja: {
     program: 'パケットキャプチャから、同期がずれた IPsec SA を見つけます。',
@@ -60,5 +77,59 @@ export const HELP = {
     ringFiles: '保存するリングファイルの数',
     interfaces: 'キャプチャできるインターフェースを一覧します',
     kindsHeading: '所見の種類 (詳しくは spitrace explain KIND):',
+    usageTitle: '使い方:',
+    argumentsTitle: '引数:',
+    optionsTitle: 'オプション:',
+    commandsTitle: 'コマンド:',
+    globalOptionsTitle: 'グローバルオプション:',
+    helpOption: 'コマンドのヘルプを表示します',
+    helpCommand: 'コマンドのヘルプを表示します',
+    versionOption: 'バージョン番号を表示します',
+    defaultLabel: '既定',
+    choicesLabel: '選択肢',
+    presetLabel: 'プリセット',
+    envLabel: '環境変数',
+    badNumber: '{name} には 0 以上の数 ({unit}) を指定してください。指定値: "{value}"',
+    badCount: '{name} には 1 以上の整数を指定してください。指定値: "{value}"',
+    badLang: '--lang には en か ja を指定してください。指定値: "{value}"',
+    seconds: '秒',
   },
 } satisfies Record<Lang, Record<string, string>>;
+
+export type HelpText = (typeof HELP)['en'];
+
+/**
+ * Relabels the "(default: …)" that commander 14 appends to a description, and its choices, preset and env
+ * items. Commander writes the text as `${description} (${items})`, or the brackets alone without a description.
+ */
+function relabelExtraInfo(text: string, description: string, h: HelpText): string {
+  if (text === description) return text;
+  const labels: Record<string, string> = { choices: h.choicesLabel, default: h.defaultLabel, preset: h.presetLabel, env: h.envLabel };
+  const extra = text.slice(description.length).replace(/(\(|, )(choices|default|preset|env): /g, (_whole, lead: string, label: string) => `${lead}${labels[label]}: `);
+  return description + extra;
+}
+
+/**
+ * Sets commander's own help words in `lang`: the section titles, the help option, the help command and the
+ * "(default: …)" labels. Call it before adding subcommands, because .command() copies these settings into each
+ * subcommand it creates and later changes to the parent do not reach them.
+ */
+export function localizeHelp(program: Command, lang: Lang): Command {
+  const h = HELP[lang];
+  const titles: Record<string, string> = {
+    'Usage:': h.usageTitle,
+    'Arguments:': h.argumentsTitle,
+    'Options:': h.optionsTitle,
+    'Commands:': h.commandsTitle,
+    'Global Options:': h.globalOptionsTitle,
+  };
+  const plain = new Help();
+  return program
+    .configureHelp({
+      styleTitle: (title) => titles[title] ?? title,
+      optionDescription: (option) => relabelExtraInfo(plain.optionDescription(option), option.description, h),
+      argumentDescription: (argument) => relabelExtraInfo(plain.argumentDescription(argument), argument.description, h),
+    })
+    .helpOption('-h, --help', h.helpOption)
+    .helpCommand('help [command]', h.helpCommand);
+}

@@ -6,7 +6,7 @@
 
 import { Analysis } from '../analyze/pipeline.js';
 import type { AnalysisResult } from '../analyze/result.js';
-import { isDecodedLinkType, LiveCaptureError, LiveSource, listDevices } from '../capture/live.js';
+import { isDecodedLinkType, LiveCaptureError, LiveSource, listDevices, type LiveErrorKind } from '../capture/live.js';
 import { linkTypeName } from '../capture/linktypes.js';
 import { RingWriter, type RingLocation } from '../capture/ring.js';
 import type { CaptureInfo } from '../capture/types.js';
@@ -14,10 +14,10 @@ import { IKEV2_PAYLOAD } from '../ike/constants.js';
 import { parseIkeHeader } from '../ike/header.js';
 import type { KeySet } from '../keys/index.js';
 import { findingMessage } from '../report/catalog.js';
-import { type Lang, ui } from '../report/i18n.js';
+import { fill, type Lang, ui } from '../report/i18n.js';
 import { SCHEMA, summaryJson } from '../report/json.js';
 import { liveFindingLine } from '../report/ndjson.js';
-import { renderVerdict } from '../report/text.js';
+import { renderVerdict, severityTag } from '../report/text.js';
 import type { Finding } from '../sa/findings.js';
 import type { AhPacket, CapturedFrame, EspPacket, IcmpError, IkeDatagram, NatKeepalive } from '../types.js';
 import { escapeForTerminal, formatTime } from '../util/format.js';
@@ -79,6 +79,24 @@ const WORDS: Record<Lang, Record<Phase | 'suspected' | 'retracted' | 'ring' | 'f
     defaultFilter: '既定: IKE、ESP、AH、NAT-T、TCP 4500、IP フラグメント、ICMP 到達不能',
   },
 };
+
+/**
+ * Japanese for the live capture errors that users cause most often. Other kinds, and English, show the
+ * capture layer's message, which also quotes libpcap.
+ */
+const LIVE_ERRORS_JA: Partial<Record<LiveErrorKind, string>> = {
+  permission:
+    'spitrace: {iface} でキャプチャするには root 権限か CAP_NET_RAW ケーパビリティが必要です。root で実行するか、node にケーパビリティを与えてください: setcap cap_net_raw=eip "$(readlink -f "$(command -v node)")"',
+  'no-such-interface': 'spitrace: キャプチャインターフェース "{iface}" はありません。インターフェース: {interfaces}',
+};
+
+/** Formats why a live capture could not start, in Japanese for the kinds LIVE_ERRORS_JA covers. */
+function liveErrorText(error: LiveCaptureError, iface: string, lang: Lang): string {
+  const template = lang === 'ja' ? LIVE_ERRORS_JA[error.kind] : undefined;
+  if (template === undefined) return `spitrace: ${error.message}`;
+  if (error.kind === 'no-such-interface' && error.interfaces.length === 0) return `spitrace: ${error.message}`;
+  return fill(template, { iface, interfaces: error.interfaces.join(', ') });
+}
 
 export interface LiveSessionOptions {
   lang: Lang;
@@ -180,7 +198,8 @@ export class LiveSession {
       onFinding: (f, phase) => this.onFinding(f, phase),
     });
     const keys = options.keys;
-    this.follower = keys ? new KeyFollower(keys, () => this.checkWaitSafely(), options.warn) : null;
+    const warnRereadFailed = (reason: string) => options.warn(ui(options.lang, 'keyRereadFailed', { reason }));
+    this.follower = keys ? new KeyFollower(keys, () => this.checkWaitSafely(), warnRereadFailed) : null;
     if (keys) this.analysis.gate = (datagram) => this.mustWait(keys, datagram);
   }
 
@@ -345,7 +364,7 @@ export class LiveSession {
     const clock = at ? formatTime(at.time).slice(11, 23) : '--:--:--.---';
     const provisional = f.details.provisional === true;
     const tag = provisional ? ` (${words.suspected})` : '';
-    let line = `${clock}  ${words[phase].padEnd(6)}  [${f.severity}] ${f.kind} ${f.id}${tag}: ${escapeForTerminal(findingMessage(f, this.options.lang))}`;
+    let line = `${clock}  ${words[phase].padEnd(6)}  ${severityTag(f.severity, this.options.lang)} ${f.kind} ${f.id}${tag}: ${escapeForTerminal(findingMessage(f, this.options.lang))}`;
     if (provisional && f.details.retracted === true) line += ` (${words.retracted})`;
     if (frames.length === 0) return line;
     if (!this.ring) return `${line}  [${words.frames} ${ranges(frames.map(([, n]) => n))}]`;
@@ -385,7 +404,7 @@ export class LiveSession {
     } catch {
       // The ring already failed; the first error is the one worth reporting.
     }
-    this.options.warn(`writing the ring of capture files stopped: ${(error as Error).message}; the capture goes on without it`);
+    this.options.warn(ui(this.options.lang, 'ringStopped', { reason: (error as Error).message }));
   }
 }
 
@@ -446,7 +465,8 @@ class KeyFollower {
   constructor(
     private readonly keys: KeySet,
     private readonly onChanged: () => void,
-    private readonly warn: (message: string) => void,
+    /** Receives the error message of a failed re-read. */
+    private readonly warnRereadFailed: (reason: string) => void,
   ) {}
 
   request(): void {
@@ -469,7 +489,7 @@ class KeyFollower {
       try {
         if ((await this.keys.refresh()) && !this.stopped) this.onChanged();
       } catch (error) {
-        this.warn(`re-reading the key files failed: ${(error as Error).message}`);
+        this.warnRereadFailed((error as Error).message);
       }
     } while (this.again && !this.stopped);
     this.running = false;
@@ -515,7 +535,7 @@ export async function runLive(options: LiveCommandOptions, io: Io): Promise<numb
     source = await LiveSource.open({ iface: options.interface, ...(options.filter !== undefined ? { filter: options.filter } : {}), onFrame, onNotice: warn });
   } catch (error) {
     if (error instanceof LiveCaptureError) {
-      io.err.write(`spitrace: ${error.message}\n`);
+      io.err.write(liveErrorText(error, options.interface, lang) + '\n');
       return 2;
     }
     throw error;
@@ -551,7 +571,7 @@ export async function runLive(options: LiveCommandOptions, io: Io): Promise<numb
   const filterText = options.filter ?? WORDS[lang].defaultFilter;
   io.err.write(`spitrace: ${ui(lang, 'liveStart', { iface: options.interface, filter: filterText })}\n`);
   if (!isDecodedLinkType(source.linkType)) {
-    warn(`${options.interface} has link type ${linkTypeName(source.linkType)}, which spitrace does not decode: its frames are counted but not analysed`);
+    warn(ui(lang, 'linkTypeNotDecoded', { iface: options.interface, linkType: linkTypeName(source.linkType) }));
   }
   if (options.ndjson) {
     io.out.write(JSON.stringify({ record: 'input', schema: SCHEMA, index: 0, ...liveInputJson(source), live: { interface: options.interface, filter: source.filter } }) + '\n');
@@ -559,12 +579,12 @@ export async function runLive(options: LiveCommandOptions, io: Io): Promise<numb
 
   const onSigint = () => stop('SIGINT');
   const onSigterm = () => stop('SIGTERM');
-  const onOutputError = (error: NodeJS.ErrnoException) => stop(`standard output failed (${error.code ?? error.message})`);
+  const onOutputError = (error: NodeJS.ErrnoException) => stop(ui(lang, 'stdoutFailed', { reason: error.code ?? error.message }));
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   io.out.on('error', onOutputError);
   const ticker = setInterval(() => live.tick(), TICK_MS);
-  const timer = options.duration !== undefined ? setTimeout(() => stop(`--duration ${options.duration} s reached`), options.duration * 1000) : null;
+  const timer = options.duration !== undefined ? setTimeout(() => stop(ui(lang, 'durationReached', { n: options.duration! })), options.duration * 1000) : null;
 
   const reason = await stopped;
   // Frames still on their way from the capture process are analysed before the summary.
@@ -579,10 +599,11 @@ export async function runLive(options: LiveCommandOptions, io: Io): Promise<numb
     throw failure;
   }
 
-  const drops = source.dropped > 0 ? `, ${source.dropped} dropped because the analysis fell behind` : '';
-  io.err.write(`spitrace: ${ui(lang, 'liveStop', { reason })}; ${source.frames} frame(s) captured${drops}\n`);
+  const captured = ui(lang, 'framesCaptured', { n: source.frames });
+  const dropped = source.dropped > 0 ? ui(lang, 'framesDropped', { n: source.dropped }) : '';
+  io.err.write(`spitrace: ${ui(lang, 'liveStop', { reason, captured, dropped })}\n`);
   const result = live.finish(liveInfo(source));
-  if (ring && ring.files.length > 0) io.err.write(`spitrace: ring files in ${options.write}: ${ring.files.join(', ')}\n`);
+  if (ring && ring.files.length > 0) io.err.write(ui(lang, 'ringFiles', { dir: options.write!, files: ring.files.join(', ') }) + '\n');
   io.out.off('error', onOutputError);
   return result.findings.some((f) => f.severity === 'error') ? 1 : 0;
 }
@@ -604,7 +625,7 @@ function liveInputJson(source: LiveSource) {
   return { path: info.path, format: info.format, compressed: false, frames: 0, linkTypes: info.linkTypes, first: null, last: null };
 }
 
-export async function runInterfaces(io: Io): Promise<number> {
+export async function runInterfaces(io: Io, lang: Lang = 'en'): Promise<number> {
   let devices;
   try {
     devices = listDevices();
@@ -616,7 +637,7 @@ export async function runInterfaces(io: Io): Promise<number> {
     throw error;
   }
   if (devices.length === 0) {
-    io.err.write('spitrace: libpcap lists no capture interfaces; run as root or with the CAP_NET_RAW capability to see them all\n');
+    io.err.write(ui(lang, 'noInterfaces') + '\n');
     return 2;
   }
   const width = Math.max(...devices.map((d) => d.name.length));

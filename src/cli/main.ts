@@ -4,9 +4,9 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import { CATALOG } from '../report/catalog.js';
-import { detectLang, type Lang } from '../report/i18n.js';
+import { detectLang, fill, type Lang } from '../report/i18n.js';
 import { FINDING_KINDS } from '../sa/findings.js';
-import { HELP } from './help.js';
+import { HELP, type HelpText, localizeHelp } from './help.js';
 import { UsageError, type Io } from './io.js';
 
 // Each command's module is imported when the command runs, so that starting one command does not
@@ -26,27 +26,29 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Returns a parser for an option that takes a number >= 0 of `unit`. */
-function positiveNumber(name: string, unit = 'seconds') {
+/** Returns a parser for an option that takes a number >= 0 of `unit` (seconds by default). */
+function positiveNumber(h: HelpText, name: string, unit = h.seconds) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number of ${unit} >= 0, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(fill(h.badNumber, { name, unit, value }));
     return n;
   };
 }
 
 /** Returns a parser for an option that takes a whole number >= 1. */
-function countOf(name: string) {
+function countOf(h: HelpText, name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UsageError(`${name} must be a whole number >= 1, got "${value}"`);
+    if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new UsageError(fill(h.badCount, { name, value }));
     return Number(value);
   };
 }
 
-/** Checks --lang: English or Japanese, as a language tag or a locale name (ja, ja_JP.UTF-8, en-US). */
-function language(value: string): string {
-  if (!/^(en|ja)([-_.].*)?$/i.test(value)) throw new UsageError(`--lang must be en or ja, got "${value}"`);
-  return value;
+/** Returns the parser of --lang: English or Japanese, as a language tag or a locale name (ja, ja_JP.UTF-8, en-US). */
+function language(h: HelpText) {
+  return (value: string): string => {
+    if (!/^(en|ja)([-_.].*)?$/i.test(value)) throw new UsageError(fill(h.badLang, { value }));
+    return value;
+  };
 }
 
 function kindsHelp(lang: Lang): string {
@@ -59,10 +61,11 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
   const h = HELP[lang];
   const program = new Command('spitrace')
     .description(h.program)
-    .version('0.1.0')
+    .version('0.1.0', '-V, --version', h.versionOption)
     .showHelpAfterError()
     .configureOutput({ writeOut: (s) => io.out.write(s), writeErr: (s) => io.err.write(s) })
     .exitOverride();
+  localizeHelp(program, lang);
 
   program
     .command('analyze')
@@ -72,11 +75,11 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .addOption(new Option('--json', h.json).conflicts('ndjson'))
     .option('--ndjson', h.ndjson)
     .option('--ike', h.ike)
-    .option('--transient-window <seconds>', h.transientWindow, positiveNumber('--transient-window'), 2)
+    .option('--transient-window <seconds>', h.transientWindow, positiveNumber(h, '--transient-window'), 2)
     .option('--evidence <file>', h.evidence)
-    .option('--max-frames <n>', h.maxFrames, countOf('--max-frames'), 20)
+    .option('--max-frames <n>', h.maxFrames, countOf(h, '--max-frames'), 20)
     .option('--timeline', h.timeline)
-    .option('--lang <lang>', h.lang, language)
+    .option('--lang <lang>', h.lang, language(h))
     .addHelpText('after', kindsHelp(lang))
     .action(async (captures: string[], options) => {
       const { runAnalyze } = await import('./analyze-command.js');
@@ -87,7 +90,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .command('explain')
     .description(h.explain)
     .argument('[kind]', h.kindArg)
-    .option('--lang <lang>', h.lang, language)
+    .option('--lang <lang>', h.lang, language(h))
     .addHelpText('after', kindsHelp(lang))
     .action(async (kind: string | undefined, options) => {
       const { runExplain } = await import('./explain-command.js');
@@ -100,10 +103,10 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .argument('<path...>', h.keysPathArg)
     .option('--wireshark <dir>', h.wireshark)
     .option('--json', h.keysJson)
-    .option('--lang <lang>', h.lang, language)
+    .option('--lang <lang>', h.lang, language(h))
     .action(async (paths: string[], options) => {
       const { runKeysCommand } = await import('./keys-command.js');
-      setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json }, io.out, io.err));
+      setCode(await runKeysCommand(paths, { wireshark: options.wireshark, json: options.json, lang: detectLang(options.lang) }, io.out, io.err));
     });
 
   program
@@ -113,12 +116,12 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('-k, --keys <path>', h.keys, collect, [])
     .option('--filter <bpf>', h.filter)
     .option('--ndjson', h.ndjson)
-    .option('--duration <seconds>', h.duration, positiveNumber('--duration'))
+    .option('--duration <seconds>', h.duration, positiveNumber(h, '--duration'))
     .option('--write <dir>', h.write)
-    .option('--ring-size <MiB>', h.ringSize, positiveNumber('--ring-size', 'MiB'), 64)
-    .option('--ring-files <n>', h.ringFiles, countOf('--ring-files'), 8)
-    .option('--transient-window <seconds>', h.transientWindow, positiveNumber('--transient-window'), 2)
-    .option('--lang <lang>', h.lang, language)
+    .option('--ring-size <MiB>', h.ringSize, positiveNumber(h, '--ring-size', 'MiB'), 64)
+    .option('--ring-files <n>', h.ringFiles, countOf(h, '--ring-files'), 8)
+    .option('--transient-window <seconds>', h.transientWindow, positiveNumber(h, '--transient-window'), 2)
+    .option('--lang <lang>', h.lang, language(h))
     .action(async (options) => {
       const { runLive } = await import('./live-command.js');
       setCode(await runLive({ ...options, lang: detectLang(options.lang) }, io));
@@ -127,10 +130,10 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
   program
     .command('interfaces')
     .description(h.interfaces)
-    .option('--lang <lang>', h.lang, language)
-    .action(async () => {
+    .option('--lang <lang>', h.lang, language(h))
+    .action(async (options) => {
       const { runInterfaces } = await import('./live-command.js');
-      setCode(await runInterfaces(io));
+      setCode(await runInterfaces(io, detectLang(options.lang)));
     });
 
   return program;

@@ -2,6 +2,7 @@
 // decrypted: what the report prints next to an SA spitrace could not read.
 
 import { AUTH_NONE, ikev2Integrity, isAead, type Ikev2Cipher, type Ikev2Integrity } from '../ike/crypto/algorithms.js';
+import type { Lang } from '../report/i18n.js';
 import { tableIkev2Encryption, tableIkev2Integrity } from './names.js';
 
 /** The IKE SA facts keyLineHint uses. */
@@ -30,8 +31,15 @@ export function keyLineHint(sa: KeyHintSa): string {
   return `ikev2_decryption_table: ${sa.initiatorSpi},${sa.responderSpi},<SK_ei>,<SK_er>,"${encryption}",${integrityKeys},"${integrity}"`;
 }
 
-/** Returns where a user without key tables finds the keys of an IKE SA. */
-export function keyLogHint(version: 1 | 2): string {
+/** Returns where a user without key tables finds the keys of an IKE SA, in `lang` (English by default). */
+export function keyLogHint(version: 1 | 2, lang: Lang = 'en'): string {
+  if (lang === 'ja') {
+    const keysJa = version === 2 ? 'Sk_ei、Sk_er、Sk_ai、Sk_ar' : '"encryption key Ka"';
+    return (
+      `"ike" のログレベルを 4 にした、どちらかのピアの strongSwan charon ログ (strongswan.conf の filelog で "ike = 4"、または charondebug="ike 4")。` +
+      `IKE SA の作成時を含むログには ${keysJa} が出力されます。--keys で渡してください`
+    );
+  }
   const keys = version === 2 ? 'Sk_ei, Sk_er, Sk_ai and Sk_ar' : '"encryption key Ka"';
   return (
     `a strongSwan charon log of either peer with "ike" at level 4 (strongswan.conf filelog "ike = 4", or charondebug="ike 4") ` +

@@ -36,6 +36,7 @@ export const UI = {
     undecrypted: 'not decrypted',
     decrypted: 'decrypted',
     keyHint: 'key that would make this certain: {hint}',
+    keyHintWithLog: '{line}, or {log}',
     evidence: 'evidence',
     summaryLine: '{frames} frames, {esp} ESP, {ah} AH, {ike} IKE ({dec} decrypted, {undec} not), {anomalies} anomalies, {desyncs} desync(s)',
     inferred: 'inferred',
@@ -53,7 +54,29 @@ export const UI = {
     evidenceNeedsFiles: 'spitrace: --evidence needs capture files; standard input cannot be read twice',
     evidenceWritten: 'spitrace: wrote {n} frame(s) to {path}',
     timelineNeedsTty: 'spitrace: --timeline needs an interactive terminal; use the text report or --json instead',
-    liveStop: 'capture stopped: {reason}',
+    liveStop: 'capture stopped: {reason}; {captured}{dropped}',
+    frameCount: '{n} frames',
+    severityError: 'error',
+    severityWarning: 'warning',
+    severityInfo: 'info',
+    saTableHeader: 'src → dst  proto  SPI  packets  bytes  first  last  seq  missing  replays  state',
+    datagramCount: '{n} datagrams',
+    byteCount: '{n} bytes',
+    partlyDecrypted: 'partial',
+    ikeEstablished: 'established #{frame}',
+    ikeNotEstablished: 'not established',
+    ikeDeleted: ', deleted #{frame}',
+    anomalyCount: '(×{n}, first #{first})',
+    inputError: 'spitrace: {path}: {reason}',
+    framesCaptured: '{n} frame(s) captured',
+    framesDropped: ', {n} dropped because the analysis fell behind',
+    durationReached: '--duration {n} s reached',
+    stdoutFailed: 'standard output failed ({reason})',
+    ringFiles: 'spitrace: ring files in {dir}: {files}',
+    ringStopped: 'writing the ring of capture files stopped: {reason}; the capture goes on without it',
+    keyRereadFailed: 're-reading the key files failed: {reason}',
+    linkTypeNotDecoded: '{iface} has link type {linkType}, which spitrace does not decode: its frames are counted but not analysed',
+    noInterfaces: 'spitrace: libpcap lists no capture interfaces; run as root or with the CAP_NET_RAW capability to see them all',
   },
   ja: {
     verdictNone: 'SA の非同期は見つかりませんでした: トンネル {tunnels} 本、SA {sas} 個、ESP {esp} パケット、AH {ah} パケット、IKE メッセージ {ike} 件。',
@@ -74,6 +97,7 @@ export const UI = {
     undecrypted: '未復号',
     decrypted: '復号済み',
     keyHint: 'これを確定させる鍵: {hint}',
+    keyHintWithLog: '{line}、または {log}',
     evidence: '根拠',
     summaryLine: 'フレーム {frames}、ESP {esp}、AH {ah}、IKE {ike} (復号 {dec}、未復号 {undec})、異常 {anomalies}、非同期 {desyncs} 件',
     inferred: '推定',
@@ -91,7 +115,29 @@ export const UI = {
     evidenceNeedsFiles: 'spitrace: --evidence にはキャプチャファイルが必要です。標準入力は 2 回読めません',
     evidenceWritten: 'spitrace: {n} フレームを {path} に書きました',
     timelineNeedsTty: 'spitrace: --timeline には対話型の端末が必要です。テキストレポートか --json を使ってください',
-    liveStop: 'キャプチャを停止しました: {reason}',
+    liveStop: 'キャプチャを停止しました: {reason}。{captured}{dropped}',
+    frameCount: '{n} フレーム',
+    severityError: 'エラー',
+    severityWarning: '警告',
+    severityInfo: '情報',
+    saTableHeader: '送信元 → 宛先  プロトコル  SPI  パケット  バイト  最初  最後  シーケンス番号  欠落  リプレイ  状態',
+    datagramCount: '{n} データグラム',
+    byteCount: '{n} バイト',
+    partlyDecrypted: '一部復号',
+    ikeEstablished: '確立 #{frame}',
+    ikeNotEstablished: '未確立',
+    ikeDeleted: '、削除 #{frame}',
+    anomalyCount: '(×{n}、最初 #{first})',
+    inputError: 'spitrace: {path}: {reason}',
+    framesCaptured: 'キャプチャしたフレーム {n}',
+    framesDropped: '、解析が追いつかずに捨てたフレーム {n}',
+    durationReached: '--duration の {n} 秒に達しました',
+    stdoutFailed: '標準出力への書き込みに失敗しました ({reason})',
+    ringFiles: 'spitrace: {dir} のリングファイル: {files}',
+    ringStopped: 'キャプチャファイルのリングへの書き込みを止めました: {reason}。キャプチャはリングなしで続けます',
+    keyRereadFailed: '鍵ファイルの再読み込みに失敗しました: {reason}',
+    linkTypeNotDecoded: '{iface} のリンクタイプ {linkType} は spitrace がデコードできません。フレームは数えますが解析しません',
+    noInterfaces: 'spitrace: libpcap がキャプチャインターフェースを 1 つも返しません。すべてを表示するには root か CAP_NET_RAW ケーパビリティで実行してください',
   },
 } satisfies Record<Lang, Record<string, string>>;
 
@@ -99,4 +145,37 @@ export type UiKey = keyof (typeof UI)['en'];
 
 export function ui(lang: Lang, key: UiKey, values: Record<string, string | number> = {}): string {
   return fill(UI[lang][key], values);
+}
+
+/**
+ * Japanese for the English phrases and error codes that the capture and key layers put in the errors
+ * users cause most often. Phrases missing here are shown in English.
+ */
+const LIBRARY_PHRASES_JA: Record<string, string> = {
+  'file not found': 'ファイルが見つかりません',
+  'permission denied': 'アクセス権がありません',
+  'is a directory, not a capture file': 'ディレクトリです。キャプチャファイルを指定してください',
+  'standard input ("-") can be given only once': '標準入力 ("-") は 1 回しか指定できません',
+  'expected an existing file or folder': '既存のファイルかフォルダを指定してください',
+  text: 'テキストファイル',
+  'empty file': '空のファイル',
+  'tar archive': 'tar アーカイブ',
+  'zip archive': 'zip アーカイブ',
+  'xz-compressed data': 'xz 圧縮データ',
+  'bzip2-compressed data': 'bzip2 圧縮データ',
+  'zstd-compressed data': 'zstd 圧縮データ',
+  'Solaris snoop capture': 'Solaris snoop のキャプチャ',
+  'Microsoft Network Monitor capture': 'Microsoft Network Monitor のキャプチャ',
+  ENOENT: 'ファイルが見つかりません (ENOENT)',
+  EACCES: 'アクセス権がありません (EACCES)',
+  EPERM: '操作が許可されていません (EPERM)',
+  EISDIR: 'ディレクトリです (EISDIR)',
+  ENOTDIR: 'パスの途中がディレクトリではありません (ENOTDIR)',
+  EROFS: '読み取り専用のファイルシステムです (EROFS)',
+  ENOSPC: 'ディスクの空きがありません (ENOSPC)',
+};
+
+/** Returns a phrase or error code from the capture or key layer in `lang`, or unchanged when it has no translation. */
+export function libraryPhrase(lang: Lang, phrase: string): string {
+  return lang === 'ja' ? (LIBRARY_PHRASES_JA[phrase] ?? phrase) : phrase;
 }

@@ -3,13 +3,43 @@
 // detail, then the per-SA and per-IKE-SA tables.
 
 import type { AnalysisResult } from '../analyze/result.js';
-import type { ChildSa } from '../sa/child-sa.js';
-import { FLAGGING_KINDS, type Finding } from '../sa/findings.js';
+import { keyLogHint } from '../keys/hints.js';
+import type { ChildSa, ChildSaState } from '../sa/child-sa.js';
+import { FLAGGING_KINDS, type Finding, type Severity } from '../sa/findings.js';
 import type { Tunnel, TunnelEvent } from '../sa/tunnel.js';
 import type { FrameRef } from '../types.js';
 import { compareTime, escapeForTerminal, formatSpi, formatTime } from '../util/format.js';
 import { CATALOG, findingMessage } from './catalog.js';
-import { type Lang, ui } from './i18n.js';
+import { type Lang, type UiKey, ui } from './i18n.js';
+
+const SEVERITY_KEYS: Record<Severity, UiKey> = { error: 'severityError', warning: 'severityWarning', info: 'severityInfo' };
+
+/** Returns the bracketed severity of a finding line, such as "[error]" or "[エラー]". */
+export function severityTag(severity: Severity, lang: Lang): string {
+  return `[${ui(lang, SEVERITY_KEYS[severity])}]`;
+}
+
+/** Words for the state column of the SA table. */
+const SA_STATE_TEXT: Record<Lang, Record<ChildSaState, string>> = {
+  en: {
+    proposed: 'proposed',
+    installed: 'installed',
+    deleting: 'deleting',
+    deleted: 'deleted',
+    lost: 'lost',
+    observed: 'observed',
+    'never-installed': 'never-installed',
+  },
+  ja: {
+    proposed: '提案中',
+    installed: 'インストール済み',
+    deleting: '削除中',
+    deleted: '削除済み',
+    lost: '喪失',
+    observed: '観測のみ',
+    'never-installed': '未インストール',
+  },
+};
 
 export interface TextOptions {
   lang: Lang;
@@ -124,8 +154,22 @@ function timeline(t: Tunnel, findings: Finding[], o: TextOptions): string[] {
   return tunnelTimeline(t, findings, o.lang).map((e) => `  ${clock(e.at)}  #${frameText(e.at, o.multipleInputs).padEnd(6)} ${e.text}`);
 }
 
+/**
+ * Returns a key hint in the report's language. The analysis writes each hint in English as
+ * "<key table line>, or <keyLogHint(version)>", and the key table line is file syntax that stays as it is.
+ * A hint of any other shape is returned unchanged.
+ */
+export function keyHintText(hint: string, lang: Lang): string {
+  for (const version of [2, 1] as const) {
+    const tail = `, or ${keyLogHint(version)}`;
+    if (!hint.endsWith(tail)) continue;
+    return ui(lang, 'keyHintWithLog', { line: hint.slice(0, -tail.length), log: keyLogHint(version, lang) });
+  }
+  return hint;
+}
+
 export function findingDetail(f: Finding, o: TextOptions): string[] {
-  const lines = [`[${f.severity}] ${f.kind}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
+  const lines = [`${severityTag(f.severity, o.lang)} ${f.kind}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
   if (f.frames.length > 0) {
     const shown = f.frames.slice(0, o.maxFrames).map(([i, n]) => (o.multipleInputs ? `${i}:${n}` : String(n)));
     const rest = f.frames.length - shown.length;
@@ -135,7 +179,7 @@ export function findingDetail(f: Finding, o: TextOptions): string[] {
     const ev = f.evidence.slice(0, 5).map((e) => `${e.kind} #${frameText(e.at, o.multipleInputs)}`);
     lines.push(`    ${ui(o.lang, 'evidence')}: ${ev.join(', ')}`);
   }
-  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: f.keyHint })}`);
+  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(f.keyHint, o.lang) })}`);
   return lines;
 }
 
@@ -154,7 +198,7 @@ function saRow(sa: ChildSa, o: TextOptions): string {
     seq,
     String(sa.seq.missing),
     String(sa.seq.replays),
-    sa.state,
+    SA_STATE_TEXT[o.lang][sa.state],
   ];
   return '  ' + cols.join('  ');
 }
@@ -187,7 +231,7 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
   out.push('', `${ui(o.lang, 'inputs')}:`);
   r.inputs.forEach((info, i) => {
     const span = info.first && info.last ? `${formatTime(info.first)} .. ${formatTime(info.last)}` : '-';
-    out.push(`  [${i}] ${escapeForTerminal(info.path)}  ${info.format}${info.compressed ? '+gzip' : ''}  ${info.frames} frames  ${info.linkTypes.map((l) => l.name).join(',')}  ${span}`);
+    out.push(`  [${i}] ${escapeForTerminal(info.path)}  ${info.format}${info.compressed ? '+gzip' : ''}  ${ui(o.lang, 'frameCount', { n: info.frames })}  ${info.linkTypes.map((l) => l.name).join(',')}  ${span}`);
   });
 
   const tunnels = r.tunnels.filter((t) => t.events.length > 0 || r.childSas.some((sa) => (sa.receiver === t.a || sa.receiver === t.b) && sa.packets > 0));
@@ -209,7 +253,7 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
   out.push('', `${ui(o.lang, 'espTable')}:`);
   const sas = r.childSas.filter((sa) => sa.packets > 0).sort((x, y) => (x.sender ?? '').localeCompare(y.sender ?? '') || x.receiver.localeCompare(y.receiver) || x.spi - y.spi);
   if (sas.length === 0) out.push(`  ${ui(o.lang, 'noFindings')}`);
-  else out.push('  src → dst  proto  SPI  packets  bytes  first  last  seq  missing  replays  state');
+  else out.push('  ' + ui(o.lang, 'saTableHeader'));
   for (const sa of sas) out.push(saRow(sa, o));
 
   out.push('', `${ui(o.lang, 'ikeTable')}:`);
@@ -218,17 +262,17 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
     const ex = Object.entries(row.exchanges)
       .map(([k, v]) => `${k}×${v}`)
       .join(' ');
-    out.push(`  v${row.version} ${row.initiatorSpi}/${row.responderSpi}  ${row.src} → ${row.dst}  ${row.datagrams} datagrams  ${row.bytes} bytes  #${frameText(row.first, o.multipleInputs)}..#${frameText(row.last, o.multipleInputs)}  ${ex}`);
+    out.push(`  v${row.version} ${row.initiatorSpi}/${row.responderSpi}  ${row.src} → ${row.dst}  ${ui(o.lang, 'datagramCount', { n: row.datagrams })}  ${ui(o.lang, 'byteCount', { n: row.bytes })}  #${frameText(row.first, o.multipleInputs)}..#${frameText(row.last, o.multipleInputs)}  ${ex}`);
   }
 
   if (r.ikeSas.length > 0) {
     out.push('', `${ui(o.lang, 'ikeSas')}:`);
     for (const s of r.ikeSas) {
-      const state = s.decrypted === true ? ui(o.lang, 'decrypted') : s.decrypted === false ? ui(o.lang, 'undecrypted') : 'partial';
-      const est = s.established ? `established #${frameText(s.established, o.multipleInputs)}` : 'not established';
-      const del = s.deleted ? `, deleted #${frameText(s.deleted, o.multipleInputs)}` : '';
+      const state = s.decrypted === true ? ui(o.lang, 'decrypted') : s.decrypted === false ? ui(o.lang, 'undecrypted') : ui(o.lang, 'partlyDecrypted');
+      const est = s.established ? ui(o.lang, 'ikeEstablished', { frame: frameText(s.established, o.multipleInputs) }) : ui(o.lang, 'ikeNotEstablished');
+      const del = s.deleted ? ui(o.lang, 'ikeDeleted', { frame: frameText(s.deleted, o.multipleInputs) }) : '';
       out.push(`  IKEv${s.version} ${s.initiatorSpi}/${s.responderSpi}  ${s.initiator} → ${s.responder}  ${est}${del}  ${state} (${s.decryptedMessages}/${s.encryptedMessages})`);
-      if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: s.keyHint })}`);
+      if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(s.keyHint, o.lang) })}`);
     }
   }
 
@@ -241,7 +285,8 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
       if (entry) entry.n += 1;
       else byReason.set(key, { n: 1, first: o.multipleInputs ? `${a.input}:${a.frame}` : String(a.frame) });
     }
-    for (const [key, v] of [...byReason].slice(0, 30)) out.push(`  ${escapeForTerminal(key)}  (×${v.n}, first #${v.first})`);
+    // NOTE: the decoders write anomaly reasons in English, and they stay English in every language. Only the words around them are translated.
+    for (const [key, v] of [...byReason].slice(0, 30)) out.push(`  ${escapeForTerminal(key)}  ${ui(o.lang, 'anomalyCount', { n: v.n, first: v.first })}`);
   }
   return out.join('\n') + '\n';
 }

@@ -127,6 +127,60 @@ describe('spitrace command line', () => {
     expect(r.out).toContain('spi-before-install');
   });
 
+  it('help titles in Japanese', async () => {
+    const r = await run('analyze', '--help', '--lang', 'ja');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^使い方: spitrace analyze /);
+    expect(r.out).toContain('\n引数:\n');
+    expect(r.out).toContain('\nオプション:\n');
+    expect(r.out).toContain('コマンドのヘルプを表示します');
+    expect(r.out).toContain('(既定: 20)');
+    expect(r.out).not.toMatch(/Usage:|Arguments:|Options:|display help for command|default:/);
+  });
+
+  it('top-level help in Japanese', async () => {
+    const r = await run('--help', '--lang', 'ja');
+    expect(r.out).toContain('\nコマンド:\n');
+    expect(r.out).toContain('バージョン番号を表示します');
+    expect(r.out).toMatch(/help \[command\] +コマンドのヘルプを表示します/);
+    expect(r.out).not.toMatch(/Commands:|output the version number/);
+  });
+
+  it('help titles stay English with --lang en', async () => {
+    const r = await run('analyze', '--help', '--lang', 'en');
+    expect(r.out).toMatch(/^Usage: spitrace analyze /);
+    expect(r.out).toContain('(default: 20)');
+    expect(r.out).toContain('display help for command');
+  });
+
+  it('report labels in Japanese', async () => {
+    const r = await run('analyze', '--lang', 'ja', '--keys', join(scenarios, 'black-hole-dpd.keys'), join(scenarios, 'black-hole-dpd.pcap'));
+    expect(r.out).toContain('  送信元 → 宛先  プロトコル  SPI  パケット  バイト  最初  最後  シーケンス番号  欠落  リプレイ  状態\n');
+    expect(r.out).toMatch(/^ {2}\[エラー\] desync: /m);
+    expect(r.out).not.toMatch(/\[error\]|\bdatagrams\b|\bframes {2}/);
+  });
+
+  it('key hint fully in Japanese', async () => {
+    const r = await run('analyze', '--lang', 'ja', join(scenarios, 'black-hole-dpd.pcap'));
+    const hints = r.out.split('\n').filter((line) => line.includes('これを確定させる鍵: '));
+    expect(hints.length).toBeGreaterThan(0);
+    for (const hint of hints) expect(hint).toMatch(/、または "ike" のログレベルを 4 にした、どちらかのピアの strongSwan charon ログ/);
+    for (const hint of hints) expect(hint).not.toMatch(/strongSwan charon log|pass it with/);
+  });
+
+  it('missing file in Japanese', async () => {
+    const path = join(scenarios, 'no-such-file.pcap');
+    const r = await run('analyze', '--lang', 'ja', path);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`spitrace: ${path}: ファイルが見つかりません\n`);
+  });
+
+  it('keys lists coverage in Japanese', async () => {
+    const r = await run('keys', '--lang', 'ja', join(scenarios, 'black-hole-dpd.keys', 'ikev2_decryption_table'));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^鍵ファイル \(1\):\n/);
+  });
+
   it('keys lists coverage without keys', async () => {
     const table = join(scenarios, 'black-hole-dpd.keys', 'ikev2_decryption_table');
     const r = await run('keys', table);

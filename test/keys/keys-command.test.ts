@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runKeysCommand } from '../../src/cli/keys-command.js';
+import { runKeysCommand, type KeysCommandOptions } from '../../src/cli/keys-command.js';
 
 const SK_E = '34da590c45afd029130204a7674c1e0f6678ee516e8ba478ece7b26bf4c048d7';
 const SK_A = '22ed5541275d3b1546e76cb769307cf7da3f6a7fbf5a6787dc1564436dbcaeda';
@@ -22,7 +22,7 @@ function folderWith(files: Record<string, string>): string {
   return dir;
 }
 
-async function run(paths: string[], options: { wireshark?: string; json?: boolean } = {}) {
+async function run(paths: string[], options: KeysCommandOptions = {}) {
   const out = new PassThrough();
   const err = new PassThrough();
   let stdout = '';
@@ -64,6 +64,23 @@ describe('spitrace keys', () => {
     const dir = folderWith({ t: table.replace('AES-CBC-256 [RFC3602]', 'AES-999') });
     const { code, stderr } = await run([join(dir, 't')]);
     expect([code, stderr.trim()]).toEqual([2, `spitrace: ${join(dir, 't')}:1: Encryption algorithm: expected an encryption algorithm name as Wireshark writes it, e.g. "AES-CBC-256 [RFC3602]"`]);
+  });
+
+  it('lists coverage in Japanese', async () => {
+    const dir = folderWith({ a: table, b: espTable });
+    const { stdout } = await run([dir], { lang: 'ja' });
+    expect(stdout).toContain('鍵ファイル (2):');
+    expect(stdout).toContain(`${join(dir, 'a')}: Wireshark ikev2_decryption_table、IKEv2 SA 1 個`);
+    expect(stdout).toContain('ESP SA (1):');
+    expect(stdout).toContain(`読み込み元: ${join(dir, 'a')}:1`);
+    expect(stdout).not.toMatch(/Key files|from |no keys/);
+  });
+
+  it('names a bad table in Japanese', async () => {
+    const dir = folderWith({ t: table.replace('AES-CBC-256 [RFC3602]', 'AES-999') });
+    const { code, stderr } = await run([join(dir, 't')], { lang: 'ja' });
+    expect(code).toBe(2);
+    expect(stderr).toMatch(new RegExp(`^spitrace: 鍵ファイル ${join(dir, 't')}:1 が不正です: フィールド Encryption algorithm: `));
   });
 
   it('writes the three Wireshark tables', async () => {

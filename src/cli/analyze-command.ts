@@ -25,12 +25,21 @@ export interface AnalyzeCommandOptions {
   lang: Lang;
 }
 
+/** Key files skipped that are listed one per line; more are counted in one line. */
+const MAX_SKIPPED_LISTED = 3;
+
 /** Loads key files, or returns the exit status 2 after printing why they could not be read. */
 export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promise<KeySet | null | number> {
   if (paths.length === 0) return null;
   try {
     const keys = await loadKeys(paths);
-    for (const s of keys.skipped) io.err.write(ui(lang, 'skippedKeyFile', { path: s.path, reason: s.reason }) + '\n');
+    // A folder beside a capture (a lab run, a case folder) can hold many other files: name a few, count the rest.
+    if (keys.skipped.length <= MAX_SKIPPED_LISTED) {
+      for (const s of keys.skipped) io.err.write(ui(lang, 'skippedKeyFile', { path: escapeForTerminal(s.path), reason: s.reason }) + '\n');
+    } else {
+      io.err.write(ui(lang, 'skippedKeyFiles', { n: keys.skipped.length, paths: paths.map(escapeForTerminal).join(' ') }) + '\n');
+    }
+    if (keys.loaded.length === 0) io.err.write(ui(lang, 'noKeysLoaded', { paths: paths.map(escapeForTerminal).join(', ') }) + '\n');
     return keys;
   } catch (error) {
     if (error instanceof KeyFileError) {

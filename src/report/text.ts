@@ -47,6 +47,8 @@ export interface TextOptions {
   maxFrames: number;
   /** Input paths are shown by index when several inputs were read. */
   multipleInputs: boolean;
+  /** Key hints already printed in this report; a repeated hint is printed as a reference to the first. */
+  printedHints?: Set<string>;
 }
 
 function frameText(ref: FrameRef, multiple: boolean): string {
@@ -79,6 +81,7 @@ function verdict(r: AnalysisResult, o: TextOptions): string[] {
   );
   const flagged = r.findings.filter((f) => FLAGGING_KINDS.has(f.kind)).reduce((n, f) => n + f.packets, 0);
   if (flagged > 0) lines.push(ui(o.lang, 'verdictNoneFlagged', { flagged }));
+  if (r.counts.ikeUndecryptable > 0) lines.push(ui(o.lang, 'verdictNoneBlind', { undec: r.counts.ikeUndecryptable }));
   return lines;
 }
 
@@ -179,7 +182,12 @@ export function findingDetail(f: Finding, o: TextOptions): string[] {
     const ev = f.evidence.slice(0, 5).map((e) => `${e.kind} #${frameText(e.at, o.multipleInputs)}`);
     lines.push(`    ${ui(o.lang, 'evidence')}: ${ev.join(', ')}`);
   }
-  if (f.keyHint) lines.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(f.keyHint, o.lang) })}`);
+  if (f.keyHint && o.printedHints?.has(f.keyHint)) {
+    lines.push(`    ${ui(o.lang, 'keyHintAgain', { ikeSa: /_decryption_table: ([0-9a-f]+)/.exec(f.keyHint)?.[1] ?? '?' })}`);
+  } else if (f.keyHint) {
+    o.printedHints?.add(f.keyHint);
+    lines.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(f.keyHint, o.lang) })}`);
+  }
   return lines;
 }
 
@@ -216,12 +224,18 @@ function headLines(r: AnalysisResult, o: TextOptions): string[] {
       esp: r.counts.espPackets,
       ah: r.counts.ahPackets,
       ike: r.counts.ikeMessages,
+      plain: Math.max(0, r.counts.ikeMessages - r.counts.ikeDecrypted - r.counts.ikeUndecryptable),
       dec: r.counts.ikeDecrypted,
       undec: r.counts.ikeUndecryptable,
       anomalies: r.counts.anomalies,
       desyncs: r.findings.filter((f) => f.kind === 'desync').length,
     }),
   );
+  // With several inputs, a packet captured on both peers is one packet: the SA table counts it once.
+  let unique = 0;
+  for (const sa of r.childSas) unique += sa.packets;
+  const duplicates = r.counts.espPackets + r.counts.ahPackets - unique;
+  if (o.multipleInputs && duplicates > 0) out.push(ui(o.lang, 'duplicatesAcrossInputs', { dup: duplicates }));
   return out;
 }
 
@@ -246,7 +260,8 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
   const shown = r.findings.filter((f) => f.kind !== 'spi-unknown-origin' || r.findings.length < 50);
   out.push('', `${ui(o.lang, 'findings')}:`);
   if (shown.length === 0) out.push(`  ${ui(o.lang, 'noFindings')}`);
-  for (const f of shown) out.push(...findingDetail(f, o).map((l) => '  ' + l));
+  const detail: TextOptions = { ...o, printedHints: new Set() };
+  for (const f of shown) out.push(...findingDetail(f, detail).map((l) => '  ' + l));
   const hidden = r.findings.length - shown.length;
   if (hidden > 0) out.push('  ' + ui(o.lang, 'more', { n: hidden }) + ` (${CATALOG['spi-unknown-origin'][o.lang].title})`);
 

@@ -162,10 +162,37 @@ describe('spitrace command line', () => {
 
   it('key hint fully in Japanese', async () => {
     const r = await run('analyze', '--lang', 'ja', join(scenarios, 'black-hole-dpd.pcap'));
-    const hints = r.out.split('\n').filter((line) => line.includes('これを確定させる鍵: '));
+    // The first hint of each IKE SA is given whole, later ones refer back to it.
+    const hints = r.out.split('\n').filter((line) => line.includes('これを確定させる鍵: ') && !line.includes('上に示した IKE SA'));
     expect(hints.length).toBeGreaterThan(0);
     for (const hint of hints) expect(hint).toMatch(/、または "ike" のログレベルを 4 にした、どちらかのピアの strongSwan charon ログ/);
     for (const hint of hints) expect(hint).not.toMatch(/strongSwan charon log|pass it with/);
+  });
+
+  it('key hint given once per IKE SA', async () => {
+    const r = await run('analyze', join(scenarios, 'black-hole-dpd.pcap'));
+    const whole = r.out.split('\n').filter((line) => /key that would make this certain: ikev2_decryption_table/.test(line));
+    const again = r.out.split('\n').filter((line) => /key that would make this certain: the key of IKE SA [0-9a-f]{16} shown above/.test(line));
+    expect(whole.length).toBeGreaterThan(0);
+    expect(again.length).toBeGreaterThan(0);
+  });
+
+  it('verdict without keys says it is not conclusive', async () => {
+    const r = await run('analyze', join(scenarios, 'after-delete.pcap'));
+    expect(r.out.split('\n')[1]).toMatch(/^Not conclusive: 4 encrypted IKE message\(s\) were not decrypted/);
+  });
+
+  it('merged inputs count duplicates once', async () => {
+    const formats = join(root, 'captures', 'formats');
+    const r = await run('analyze', join(formats, 'merge-peer-a.pcap'), join(formats, 'merge-peer-b.pcapng'));
+    expect(r.out).toContain('3 of the ESP/AH packets were seen in more than one input');
+  });
+
+  it('analyze counts skipped key files in one line', async () => {
+    const lab = join(root, 'captures', 'lab', 'ikev2-baseline');
+    const r = await run('analyze', '--keys', lab, join(lab, 'capture.pcap'));
+    expect(r.err).toMatch(/^spitrace: skipped \d+ files that are not key tables or logs/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
   });
 
   it('missing file in Japanese', async () => {

@@ -280,7 +280,7 @@ describe.skipIf(!root)(`spitrace live on an interface${reason}`, () => {
       const lines = live.stdout.trim().split('\n');
       expect(lines.slice(-2)).toEqual([
         'persistent desync: 192.0.2.1 → 192.0.2.2 SPI 0xc2000001, 13 packet(s) dropped over 6.0 s, still failing when the capture ends',
-        '35 frames, 29 ESP, 0 AH, 6 IKE (4 decrypted, 0 not), 0 anomalies, 1 desync(s)',
+        '35 frames, 29 ESP, 0 AH, 6 IKE (2 unencrypted, 4 decrypted, 0 not), 0 anomalies, 1 desync(s)',
       ]);
     });
 

@@ -522,6 +522,8 @@ export class SaTracker {
       desync.related.push(f.id);
       f.signature ??= desync.signature;
       if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
+      // Packets dropped in a race at a rekey or delete are expected: they weigh as much as their outage.
+      if (f.classification === 'transient' && f.severity === 'error') f.severity = 'warning';
       if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel, outage.first);
       if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel, f.first);
     }

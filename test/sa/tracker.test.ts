@@ -86,6 +86,19 @@ describe('SA tracker', () => {
     expect(deleted?.sas.map((sa) => sa.spi)).toEqual([0x1000b, 0x1000a]);
   });
 
+  it('tracker warns of a packet in flight at a Delete', () => {
+    const t = new SaTracker();
+    const clock = new Clock();
+    establish(t, clock, 0, 0x1100a, 0x1100b);
+    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1100b)], completed: false, version: 2 });
+    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1100b), inbound(A, 0x1100a)] });
+    t.packet(esp(clock.at(3.02), A, B, 0x1100b, 7));
+    const r = t.finish();
+    const after = r.findings.find((f) => f.kind === 'spi-after-delete');
+    expect(after?.classification).toBe('transient');
+    expect(after?.severity).toBe('warning');
+  });
+
   it('tracker keeps a deleting SA usable until the response', () => {
     const t = new SaTracker();
     const clock = new Clock();

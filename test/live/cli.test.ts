@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ipIn } from '../../lab/network.js';
 import { DaemonRegistry, delay, waitFor } from '../../lab/process.js';
 import { openCapture } from '../../src/capture/index.js';
-import { linkTypeFromCap } from '../../src/capture/live.js';
+import { linkTypeFromCap } from '../../src/capture/libpcap.js';
 import { Decoder } from '../../src/decode/decoder.js';
 import type { PacketSink } from '../../src/decode/types.js';
 import type { EspPacket } from '../../src/types.js';

@@ -14,7 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze/pipeline.js';
 import { openCapture } from '../../src/capture/index.js';
-import { BASE_LIVE_FILTER, defaultLiveFilter } from '../../src/capture/live.js';
+import { BASE_LIVE_FILTER, defaultLiveFilter } from '../../src/capture/live-filter.js';
 import { pcapHeader } from '../../src/capture/writer.js';
 import { loadKeys } from '../../src/keys/index.js';
 import { findingKey, repoRoot } from './netns.js';

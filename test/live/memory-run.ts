@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RingWriter } from '../../src/capture/ring.js';
-import { LiveSession } from '../../src/cli/live-command.js';
+import { LiveSession } from '../../src/cli/live-session.js';
 import type { CapturedFrame, FrameNumber, Timestamp } from '../../src/types.js';
 
 const TUNNELS = 20;

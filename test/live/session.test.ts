@@ -11,7 +11,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze/pipeline.js';
 import { openCapture } from '../../src/capture/index.js';
-import { LiveSession } from '../../src/cli/live-command.js';
+import { LiveSession } from '../../src/cli/live-session.js';
 import { loadKeys, type KeySet } from '../../src/keys/index.js';
 import { formatSpi } from '../../src/util/format.js';
 import type { CapturedFrame } from '../../src/types.js';

@@ -91,7 +91,8 @@ export function loadCap(): CapModule {
 
 function capLoadError(error: NodeJS.ErrnoException): LiveCaptureError {
   const message = error.message ?? String(error);
-  if (/libpcap/i.test(message)) {
+  // The shared library's name, as the dynamic loader reports it (libpcap.so.0.8), not this module's own path.
+  if (/libpcap\.so/i.test(message)) {
     return new LiveCaptureError(
       'libpcap-missing',
       `live capture needs libpcap, which could not be loaded (${firstLine(message)}); install it (Debian and Ubuntu: apt-get install libpcap0.8)`,

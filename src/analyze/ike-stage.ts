@@ -4,7 +4,7 @@
 // datagrams for the report.
 
 import { ExchangeTracker, type UnansweredRequest } from '../ike/exchanges.js';
-import { IkeDecrypter, keyLogHint } from '../ike/decrypt.js';
+import { IkeDecrypter, type IkeSaDecryption, keyLogHint } from '../ike/decrypt.js';
 import { parseIkeMessage } from '../ike/message.js';
 import { summarizeIkeMessage, type IkeMessageSummary } from '../ike/summary.js';
 import { exchangeName } from '../ike/registry.js';
@@ -46,6 +46,8 @@ interface DecryptTally {
   responderSpi: string;
   src: string;
   dst: string;
+  /** The tracker has this IKE SA's key hint already. */
+  hinted: boolean;
 }
 
 const MAX_TALLY_FRAMES = 1000;
@@ -148,6 +150,7 @@ export class IkeStage {
         responderSpi: msg.header.responderSpi,
         src: msg.src.address,
         dst: msg.dst.address,
+        hinted: false,
       };
       this.tallies.set(key, t);
     }
@@ -161,6 +164,11 @@ export class IkeStage {
     // Without a decryptError the message was not read for another reason (no SK payload at all).
     if (msg.decryptError === null) return;
     this.undecryptableCount += 1;
+    // Live capture reports outages before finish(), so their findings need the hint from the first failure on.
+    if (!t.hinted) {
+      t.hinted = true;
+      this.tracker.setKeyHint(t.initiatorSpi, keyHintOf(t, this.decrypter.ikeSa(t.version, t.initiatorSpi, t.responderSpi)));
+    }
     t.errors.set(msg.decryptError, (t.errors.get(msg.decryptError) ?? 0) + 1);
     if (t.frames.length < MAX_TALLY_FRAMES) t.frames.push([msg.ref.input, msg.ref.frame]);
     if (msg.decryptError === 'integrity-failed' && t.integrityFrames.length < MAX_TALLY_FRAMES) t.integrityFrames.push([msg.ref.input, msg.ref.frame]);
@@ -171,7 +179,7 @@ export class IkeStage {
     const hints = new Map<string, string | null>();
     for (const t of this.tallies.values()) {
       const summary = decryption.get(t.initiatorSpi);
-      const hint = t.decrypted < t.encrypted ? `${summary?.keyHint ?? defaultKeyHint(t)}, or ${keyLogHint(t.version)}` : null;
+      const hint = t.decrypted < t.encrypted ? keyHintOf(t, summary ?? null) : null;
       hints.set(t.initiatorSpi, hint);
       if (hint) this.tracker.setKeyHint(t.initiatorSpi, hint);
       this.addDecryptFindings(t, hint);
@@ -282,4 +290,9 @@ function defaultKeyHint(t: DecryptTally): string {
 
 function isZeroSpi(spi: string): boolean {
   return /^0+$/.test(spi);
+}
+
+/** Returns the key hint of an IKE SA not (fully) decrypted: its key table line, or a charon log that has its keys. */
+function keyHintOf(t: DecryptTally, summary: IkeSaDecryption | null): string {
+  return `${summary?.keyHint ?? defaultKeyHint(t)}, or ${keyLogHint(t.version)}`;
 }

@@ -149,6 +149,9 @@ export class LiveSession {
   private heldFrames = 0;
   private heldBytes = 0;
   private readonly keyless = new Set<string>();
+  /** Capture time of the latest frame (seconds), and the host's clock when it arrived (ms); null before the first. */
+  private latestFrameTime: number | null = null;
+  private latestFrameArrival = 0;
 
   constructor(options: LiveSessionOptions) {
     this.options = options;
@@ -168,6 +171,8 @@ export class LiveSession {
 
   /** Writes the frame to the ring, then analyses it, or keeps it back while an earlier IKE message waits for keys. */
   frame(frame: CapturedFrame): void {
+    this.latestFrameTime = frame.time.sec + frame.time.nsec / 1e9;
+    this.latestFrameArrival = Date.now();
     if (this.ring) {
       try {
         this.ring.write(frame);
@@ -190,16 +195,16 @@ export class LiveSession {
 
   /**
    * Prints coalesced updates and reports the outages that are over by `now`
-   * (seconds on the capture clock, by default the host's clock). Then writes
+   * (seconds on the capture clock, by default captureClock()). Then writes
    * buffered ring data out and re-reads key files. Call about once a second.
    */
-  tick(now: number = Date.now() / 1000): void {
+  tick(now: number | null = this.captureClock()): void {
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       this.print(p.finding, 'update', p.frames);
     }
     // While packets wait for keys, the analysis lags behind the capture; it settles once they are fed.
-    if (this.analysis.held === null) this.analysis.settle(now);
+    if (this.analysis.held === null && now !== null) this.analysis.settle(now);
     this.flushRing();
     this.follower?.request();
   }
@@ -214,6 +219,17 @@ export class LiveSession {
     this.ring?.close();
     this.printSummary(result);
     return result;
+  }
+
+  /**
+   * Returns the capture clock now: the latest frame's time plus the host time
+   * since it arrived. While the analysis lags behind the capture, frames keep
+   * arriving, so the clock stays with the frames rather than running ahead of
+   * packets still queued. Null before the first frame.
+   */
+  private captureClock(): number | null {
+    if (this.latestFrameTime === null) return null;
+    return this.latestFrameTime + (Date.now() - this.latestFrameArrival) / 1000;
   }
 
   /** True while packets are held back for the keys of an IKE message. */

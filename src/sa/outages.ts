@@ -59,7 +59,7 @@ function within(a: FrameRef, b: FrameRef, seconds: number): boolean {
 }
 
 /** Transient when it starts and ends within the window of one install, rekey or delete on the tunnel. */
-function isTransient(o: Outage, events: TunnelEvent[], windowSeconds: number): boolean {
+export function isTransient(o: Outage, events: TunnelEvent[], windowSeconds: number): boolean {
   return events.some((e) => SA_CHANGES.has(e.kind) && within(o.first, e.at, windowSeconds) && within(o.last, e.at, windowSeconds));
 }
 

@@ -14,8 +14,8 @@ import type { AhPacket, EspPacket, FrameRef, IcmpError, Spi } from '../types.js'
 import { compareTime, secondsBetween } from '../util/format.js';
 import { type ChildSa, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, IpsecProtocol, SaEvent } from './events.js';
-import { blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
-import { closeOutage, findRecovery, type Outage } from './outages.js';
+import { BASE_SEVERITY, blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
+import { closeOutage, findRecovery, isTransient, type Outage } from './outages.js';
 import { DEFAULT_SILENCE, type Direction, MAX_RUN_PACKETS, type SilenceOptions, type SilenceRun } from './silence.js';
 import { IkeEventHandler } from './ike-events.js';
 import { SaRegistry } from './registry.js';
@@ -114,7 +114,11 @@ export class SaTracker {
           const outage = this.openOutages.get(sa);
           if (outage && outage.kinds.has('spi-before-install')) this.endOutage(sa, outage);
         },
-        report: (kind, fill) => this.emit(this.addFinding(kind, fill), 'close'),
+        report: (kind, fill) => {
+          const f = this.addFinding(kind, fill);
+          if (f.first && f.last) f.durationSeconds = secondsBetween(f.first.time, f.last.time);
+          this.emit(f, 'close');
+        },
       },
       this.options.silence,
     );
@@ -488,23 +492,28 @@ export class SaTracker {
   /**
    * Live capture: reports as desync findings, before the input ends, the
    * outages that are over. An outage is over once its flow has sent no
-   * failing packet for SETTLE_SECONDS and, while its SA still fails, once a
-   * recovery event is SETTLE_SECONDS old too. Offline, outages wait for
-   * finish(), which has every later event. `now` is a time on the capture
-   * clock, in seconds.
+   * failing packet for SETTLE_SECONDS, and either it was a race at an SA
+   * change or, while its SA still fails, a recovery after its last packet is
+   * SETTLE_SECONDS old too. Offline, outages wait for finish(), which has
+   * every later event. `now` is a time on the capture clock, in seconds.
    */
   settle(now: number): void {
     if (!this.options.streaming || this.finished) return;
     const window = this.options.transientWindowSeconds;
+    // Events within the transient window of an outage's last packet can still change its verdict.
+    const quiet = Math.max(SETTLE_SECONDS, window);
     for (const [sa, outage] of this.openOutages) {
-      if (now - seconds(outage.last) < SETTLE_SECONDS) continue;
-      const recovery = findRecovery(outage, this.registry.tunnel(outage.src, outage.dst).events, window);
-      if (recovery.at === null || now - seconds(recovery.at) < SETTLE_SECONDS) continue;
-      this.endOutage(sa, outage);
+      if (now - seconds(outage.last) < quiet) continue;
+      const events = this.registry.tunnel(outage.src, outage.dst).events;
+      // A race at an SA change is over once its packets stop. Otherwise the outage ends with a recovery
+      // after its last packet: one before it (a rekey the sender ignored) did not end it.
+      const recovery = findRecovery(outage, events, window);
+      const recovered = recovery.at !== null && seconds(recovery.at) >= seconds(outage.last) - window && now - seconds(recovery.at) >= quiet;
+      if (recovered || isTransient(outage, events, window)) this.endOutage(sa, outage);
     }
     let pending = 0;
     for (const outage of this.closedOutages) {
-      if (now - seconds(outage.last) < SETTLE_SECONDS) this.closedOutages[pending++] = outage;
+      if (now - seconds(outage.last) < quiet) this.closedOutages[pending++] = outage;
       else this.summarise(outage);
     }
     this.closedOutages.length = pending;
@@ -523,19 +532,22 @@ export class SaTracker {
       f.signature ??= desync.signature;
       if (f.classification === null || f.classification === 'transient') f.classification = desync.classification;
       // Packets dropped in a race at a rekey or delete are expected: they weigh as much as their outage.
-      if (f.classification === 'transient' && f.severity === 'error') f.severity = 'warning';
-      if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel, outage.first);
-      if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel, f.first);
+      const base = BASE_SEVERITY[f.kind];
+      f.severity = f.classification === 'transient' && base === 'error' ? 'warning' : base;
+      if (desync.keyHint === null) desync.keyHint = this.keyHintFor(tunnel, outage.first, outage.sa.ikeSa);
+      if (f.certainty === 'inferred') f.keyHint ??= this.keyHintFor(tunnel, f.first, f.ikeSa);
     }
     this.emit(desync, 'close');
   }
 
   /**
    * Returns the key line of the undecrypted IKE SA most likely to have
-   * negotiated what was in use at `at`: the latest one begun by then, else
-   * the first one in the tunnel.
+   * negotiated what was in use at `at`: `own` (the SA's IKE SA) when it has
+   * one, else the latest one begun by then, else the first one in the tunnel.
    */
-  private keyHintFor(tunnel: Tunnel, at: FrameRef | null): string | null {
+  private keyHintFor(tunnel: Tunnel, at: FrameRef | null, own: IkeSaId | null): string | null {
+    const ownHint = own === null ? undefined : this.keyHints.get(own);
+    if (ownHint !== undefined) return ownHint;
     let first: string | null = null;
     let latest: string | null = null;
     for (const s of tunnel.ikeSas.values()) {
@@ -557,7 +569,7 @@ export class SaTracker {
         const f = this.newFinding('spi-unknown-origin');
         this.fillSaFinding(f, sa);
         f.certainty = 'inferred';
-        f.keyHint = this.keyHintFor(this.registry.tunnel(sa.receiver, sa.sender ?? sa.receiver), sa.first);
+        f.keyHint = this.keyHintFor(this.registry.tunnel(sa.receiver, sa.sender ?? sa.receiver), sa.first, sa.ikeSa);
       }
       if (sa.spi >>> 24 === 0xff && !failing.has(sa)) {
         const f = this.newFinding('ff-prefixed-spi');

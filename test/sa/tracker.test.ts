@@ -460,5 +460,60 @@ describe('SA tracker', () => {
   });
 });
 
+describe('SA tracker in live capture', () => {
+  /** Seconds on the test clock, as settle() takes them. */
+  const at = (seconds: number) => 1_800_000_000 + seconds;
+
+  it('settle keeps a sender ignoring a rekey in one outage', () => {
+    const t = new SaTracker({ streaming: true, onFinding: () => undefined });
+    const clock = new Clock();
+    establish(t, clock, 0, 0x1200a, 0x1200b);
+    t.apply({ type: 'child-installed', at: clock.at(5), ikeSa: IKE, exchange: 'CREATE_CHILD_SA', initiatorSide: inbound(A, 0x1300a), responderSide: inbound(B, 0x1300b), rekeyOf: [inbound(A, 0x1200a)] });
+    t.apply({ type: 'child-delete', at: clock.at(5.1), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1200b)], completed: false, version: 2 });
+    t.apply({ type: 'child-delete-completed', at: clock.at(5.11), ikeSa: IKE, sas: [inbound(B, 0x1200b), inbound(A, 0x1200a)] });
+    // The sender goes on with the old SPI every 15 s: one outage, however long the pauses.
+    for (let i = 1; i <= 5; i++) {
+      t.packet(esp(clock.at(5 + 15 * i), A, B, 0x1200b, 100 + i));
+      t.settle(at(5 + 15 * i + 14));
+    }
+    const r = t.finish();
+    const desyncs = r.findings.filter((f) => f.kind === 'desync');
+    expect(desyncs).toHaveLength(1);
+    expect(desyncs[0]?.packets).toBe(5);
+    expect(desyncs[0]?.classification).toBe('persistent');
+  });
+
+  it('settle reports a race once quiet', () => {
+    const closed: string[] = [];
+    const t = new SaTracker({ streaming: true, onFinding: (f, phase) => phase === 'close' && closed.push(f.kind) });
+    const clock = new Clock();
+    establish(t, clock, 0, 0x1400a, 0x1400b);
+    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1400b)], completed: false, version: 2 });
+    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1400b), inbound(A, 0x1400a)] });
+    t.packet(esp(clock.at(3.02), A, B, 0x1400b, 9));
+    t.settle(at(8));
+    expect(closed).not.toContain('desync');
+    t.settle(at(14));
+    expect(closed).toContain('desync');
+  });
+
+  it('settle leaves a later persistent outage an error', () => {
+    const t = new SaTracker({ streaming: true, onFinding: () => undefined });
+    const clock = new Clock();
+    establish(t, clock, 0, 0x1500a, 0x1500b);
+    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1500b)], completed: false, version: 2 });
+    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1500b), inbound(A, 0x1500a)] });
+    // One packet in flight at the Delete (transient), settled; then the sender keeps the deleted SPI (persistent).
+    t.packet(esp(clock.at(3.02), A, B, 0x1500b, 9));
+    t.settle(at(20));
+    t.packet(esp(clock.at(30), A, B, 0x1500b, 10));
+    t.packet(esp(clock.at(31), A, B, 0x1500b, 11));
+    const r = t.finish();
+    const after = r.findings.find((f) => f.kind === 'spi-after-delete');
+    expect(after?.classification).toBe('persistent');
+    expect(after?.severity).toBe('error');
+  });
+});
+
 // Keep the event type in use so a rename of SaEvent breaks this file at compile time.
 export type { SaEvent };

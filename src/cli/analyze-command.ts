@@ -28,8 +28,12 @@ export interface AnalyzeCommandOptions {
 /** Key files skipped that are listed one per line; more are counted in one line. */
 const MAX_SKIPPED_LISTED = 3;
 
-/** Loads key files, or returns the exit status 2 after printing why they could not be read. */
-export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promise<KeySet | null | number> {
+/**
+ * Loads key files, or returns the exit status 2 after printing why they could
+ * not be read. `followed` says that the files are re-read later (live capture),
+ * so finding none yet is no reason to warn.
+ */
+export async function loadKeyOption(paths: string[], lang: Lang, io: Io, followed = false): Promise<KeySet | null | number> {
   if (paths.length === 0) return null;
   try {
     const keys = await loadKeys(paths);
@@ -39,7 +43,7 @@ export async function loadKeyOption(paths: string[], lang: Lang, io: Io): Promis
     } else {
       io.err.write(ui(lang, 'skippedKeyFiles', { n: keys.skipped.length, paths: paths.map(escapeForTerminal).join(' ') }) + '\n');
     }
-    if (keys.loaded.length === 0) io.err.write(ui(lang, 'noKeysLoaded', { paths: paths.map(escapeForTerminal).join(', ') }) + '\n');
+    if (keys.loaded.length === 0 && !followed) io.err.write(ui(lang, 'noKeysLoaded', { paths: paths.map(escapeForTerminal).join(', ') }) + '\n');
     return keys;
   } catch (error) {
     if (error instanceof KeyFileError) {

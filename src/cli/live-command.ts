@@ -50,8 +50,8 @@ function liveErrorText(error: LiveCaptureError, iface: string, lang: Lang): stri
 
 function checkRingOptions(options: LiveCommandOptions): string | null {
   if (options.write === undefined) return null;
-  if (!(options.ringSize > 0)) return `--ring-size must be a size in MiB greater than 0, got ${options.ringSize}`;
-  if (!Number.isInteger(options.ringFiles) || options.ringFiles < 1) return `--ring-files must be a whole number of files >= 1, got ${options.ringFiles}`;
+  if (!(options.ringSize > 0)) return ui(options.lang, 'ringSizeInvalid', { value: options.ringSize });
+  if (!Number.isInteger(options.ringFiles) || options.ringFiles < 1) return ui(options.lang, 'ringFilesInvalid', { value: options.ringFiles });
   return null;
 }
 
@@ -62,7 +62,7 @@ export async function runLive(options: LiveCommandOptions, io: Io): Promise<numb
     io.err.write(ui(lang, 'usageError', { message: problem }) + '\n');
     return 2;
   }
-  const keys = await loadKeyOption(options.keys, lang, io);
+  const keys = await loadKeyOption(options.keys, lang, io, true);
   if (typeof keys === 'number') return keys;
   const warn = (message: string) => io.err.write(`spitrace: ${message}\n`);
 

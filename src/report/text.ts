@@ -70,6 +70,8 @@ function verdict(r: AnalysisResult, o: TextOptions): string[] {
   if (lines.length > 0) return lines;
   const ipsec = r.counts.espPackets + r.counts.ahPackets + r.counts.ikeMessages;
   if (ipsec === 0) return [ui(o.lang, 'verdictNoIpsec', { frames: r.counts.frames })];
+  // Without the keys, "no desync" may only mean that the Delete behind one was not readable: say so first.
+  if (r.counts.ikeUndecryptable > 0) lines.push(ui(o.lang, 'verdictNoneBlind', { undec: r.counts.ikeUndecryptable }));
   lines.push(
     ui(o.lang, 'verdictNone', {
       tunnels: r.tunnels.length,
@@ -81,7 +83,6 @@ function verdict(r: AnalysisResult, o: TextOptions): string[] {
   );
   const flagged = r.findings.filter((f) => FLAGGING_KINDS.has(f.kind)).reduce((n, f) => n + f.packets, 0);
   if (flagged > 0) lines.push(ui(o.lang, 'verdictNoneFlagged', { flagged }));
-  if (r.counts.ikeUndecryptable > 0) lines.push(ui(o.lang, 'verdictNoneBlind', { undec: r.counts.ikeUndecryptable }));
   return lines;
 }
 
@@ -172,7 +173,8 @@ export function keyHintText(hint: string, lang: Lang): string {
 }
 
 export function findingDetail(f: Finding, o: TextOptions): string[] {
-  const lines = [`${severityTag(f.severity, o.lang)} ${f.kind}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
+  // The id is the one the JSON report, live output and the evidence file's packet comments use.
+  const lines = [`${severityTag(f.severity, o.lang)} ${f.kind} ${f.id}${f.signature ? ` (${f.signature})` : ''}: ${findingMessage(f, o.lang)}`];
   if (f.frames.length > 0) {
     const shown = f.frames.slice(0, o.maxFrames).map(([i, n]) => (o.multipleInputs ? `${i}:${n}` : String(n)));
     const rest = f.frames.length - shown.length;

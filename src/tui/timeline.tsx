@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import type { AnalysisResult } from '../analyze/result.js';
 import { findingMessage } from '../report/catalog.js';
 import { type Lang, ui } from '../report/i18n.js';
-import { clock, findingDetail, type TimelineEntry, tunnelTimeline } from '../report/text.js';
+import { clock, findingDetail, severityTag, type TimelineEntry, tunnelTimeline } from '../report/text.js';
 import type { Finding } from '../sa/findings.js';
 import { escapeForTerminal } from '../util/format.js';
 
@@ -129,7 +129,7 @@ function FindingRows({ findings, cursor, height, lang }: { findings: Finding[]; 
         const index = start + i;
         return (
           <Text key={f.id} inverse={index === cursor} color={SEVERITY_COLOR[f.severity]}>
-            [{f.severity}] {f.kind}: {escapeForTerminal(findingMessage(f, lang))}
+            {severityTag(f.severity, lang)} {f.kind} {f.id}: {escapeForTerminal(findingMessage(f, lang))}
           </Text>
         );
       })}

@@ -49,14 +49,15 @@ describe('timeline view', () => {
     const app = render(<TimelineApp result={await blackHole()} lang="en" />);
     app.stdin.write('\t');
     await tick();
-    // Two Down keys in one write select the third finding, ike-unanswered.
+    // Two Down keys in one write select the third finding, ike-unanswered, whose details list its frame.
     app.stdin.write('\u001B[B\u001B[B');
     await tick();
     app.stdin.write('\r');
     await tick();
     const frame = app.lastFrame() ?? '';
     app.unmount();
-    expect(frame).toContain('got no response');
+    expect(frame).toMatch(/│ \[info\] ike-unanswered f\d+: /);
+    expect(frame).toContain('frames: 66');
   });
 
   it('timeline says when a row has no finding', async () => {

@@ -37,6 +37,14 @@ function establish(t: SaTracker, clock: Clock, at: number, aSpi: number, bSpi: n
   t.apply({ type: 'child-installed', at: done, ikeSa, exchange: 'IKE_AUTH', initiatorSide: inbound(A, aSpi), responderSide: inbound(B, bSpi), rekeyOf: [] });
 }
 
+/** B deletes the CHILD_SA (B's inbound bSpi, A's aSpi) at `at` seconds; returns the ref of the completed exchange. */
+function deleteFromB(t: SaTracker, clock: Clock, at: number, aSpi: number, bSpi: number): FrameRef {
+  t.apply({ type: 'child-delete', at: clock.at(at), ikeSa: IKE, sender: B, sas: [inbound(B, bSpi)], completed: false, version: 2 });
+  const completed = clock.at(at + 0.01);
+  t.apply({ type: 'child-delete-completed', at: completed, ikeSa: IKE, sas: [inbound(B, bSpi), inbound(A, aSpi)] });
+  return completed;
+}
+
 /** Pings both ways: A→B on bSpi, the reply B→A on aSpi, every half second. */
 function pings(t: SaTracker, clock: Clock, from: number, to: number, aSpi: number, bSpi: number, seq: { n: number }, replies = true): void {
   for (let s = from; s < to; s += 0.5) {
@@ -71,9 +79,7 @@ describe('SA tracker', () => {
     const clock = new Clock();
     establish(t, clock, 0, 0x1000a, 0x1000b);
     pings(t, clock, 1, 3, 0x1000a, 0x1000b, { n: 0 });
-    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1000b)], completed: false, version: 2 });
-    const completed = clock.at(3.01);
-    t.apply({ type: 'child-delete-completed', at: completed, ikeSa: IKE, sas: [inbound(B, 0x1000b), inbound(A, 0x1000a)] });
+    const completed = deleteFromB(t, clock, 3, 0x1000a, 0x1000b);
     const late = clock.at(10);
     t.packet(esp(late, A, B, 0x1000b, 99));
     const r = t.finish();
@@ -90,8 +96,7 @@ describe('SA tracker', () => {
     const t = new SaTracker();
     const clock = new Clock();
     establish(t, clock, 0, 0x1100a, 0x1100b);
-    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1100b)], completed: false, version: 2 });
-    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1100b), inbound(A, 0x1100a)] });
+    deleteFromB(t, clock, 3, 0x1100a, 0x1100b);
     t.packet(esp(clock.at(3.02), A, B, 0x1100b, 7));
     const r = t.finish();
     const after = r.findings.find((f) => f.kind === 'spi-after-delete');
@@ -488,8 +493,7 @@ describe('SA tracker in live capture', () => {
     const t = new SaTracker({ streaming: true, onFinding: (f, phase) => phase === 'close' && closed.push(f.kind) });
     const clock = new Clock();
     establish(t, clock, 0, 0x1400a, 0x1400b);
-    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1400b)], completed: false, version: 2 });
-    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1400b), inbound(A, 0x1400a)] });
+    deleteFromB(t, clock, 3, 0x1400a, 0x1400b);
     t.packet(esp(clock.at(3.02), A, B, 0x1400b, 9));
     t.settle(at(8));
     expect(closed).not.toContain('desync');
@@ -501,8 +505,7 @@ describe('SA tracker in live capture', () => {
     const t = new SaTracker({ streaming: true, onFinding: () => undefined });
     const clock = new Clock();
     establish(t, clock, 0, 0x1500a, 0x1500b);
-    t.apply({ type: 'child-delete', at: clock.at(3), ikeSa: IKE, sender: B, sas: [inbound(B, 0x1500b)], completed: false, version: 2 });
-    t.apply({ type: 'child-delete-completed', at: clock.at(3.01), ikeSa: IKE, sas: [inbound(B, 0x1500b), inbound(A, 0x1500a)] });
+    deleteFromB(t, clock, 3, 0x1500a, 0x1500b);
     // One packet in flight at the Delete (transient), settled; then the sender keeps the deleted SPI (persistent).
     t.packet(esp(clock.at(3.02), A, B, 0x1500b, 9));
     t.settle(at(20));

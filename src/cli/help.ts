@@ -25,7 +25,7 @@ export const HELP = {
     keysJson: 'write the listing as JSON',
     live: 'Capture live on a lab interface and report findings as they happen',
     iface: 'interface to capture on (see `spitrace interfaces`)',
-    filter: 'BPF capture filter (default: IKE, ESP, AH, NAT-T and IP fragments)',
+    filter: 'BPF capture filter (default: IKE, ESP, AH, NAT-T, TCP 4500, IP fragments, ICMP unreachable)',
     duration: 'stop after this many seconds',
     write: 'keep a ring of pcapng files of what was captured in this folder',
     ringSize: 'size of each ring file in MiB',
@@ -70,7 +70,7 @@ export const HELP = {
     keysJson: '一覧を JSON で書きます',
     live: 'ラボのインターフェースでライブキャプチャし、所見をその場で報告します',
     iface: 'キャプチャするインターフェース (`spitrace interfaces` で一覧)',
-    filter: 'BPF キャプチャフィルタ (既定: IKE、ESP、AH、NAT-T、IP フラグメント)',
+    filter: 'BPF キャプチャフィルタ (既定: IKE、ESP、AH、NAT-T、TCP 4500、IP フラグメント、ICMP 到達不能)',
     duration: 'この秒数で停止します',
     write: 'キャプチャした内容を pcapng ファイルのリングとしてこのフォルダに保存します',
     ringSize: 'リングの各ファイルのサイズ (MiB)',
@@ -124,6 +124,7 @@ export function localizeHelp(program: Command, lang: Lang): Command {
     'Global Options:': h.globalOptionsTitle,
   };
   const plain = new Help();
+  if (lang === 'ja') program.configureOutput({ outputError: (text, write) => write(japaneseCommanderError(text)) });
   return program
     .configureHelp({
       styleTitle: (title) => titles[title] ?? title,
@@ -132,4 +133,31 @@ export function localizeHelp(program: Command, lang: Lang): Command {
     })
     .helpOption('-h, --help', h.helpOption)
     .helpCommand('help [command]', h.helpCommand);
+}
+
+/**
+ * Commander 14's own parse errors (lib/command.js) and their Japanese. Each
+ * pattern matches one message shape; a message that matches none is left as
+ * it is.
+ */
+const COMMANDER_ERRORS_JA: [RegExp, string][] = [
+  [/^error: unknown option '(.*)'/, 'エラー: 不明なオプション \'$1\''],
+  [/^error: unknown command '(.*)'/, 'エラー: 不明なコマンド \'$1\''],
+  [/^error: missing required argument '(.*)'/, 'エラー: 必須の引数 \'$1\' がありません'],
+  [/^error: option '(.*)' argument missing/, 'エラー: オプション \'$1\' の値がありません'],
+  [/^error: required option '(.*)' not specified/, 'エラー: 必須のオプション \'$1\' が指定されていません'],
+  [/^error: too many arguments.*/, 'エラー: 引数が多すぎます'],
+  [/\(Did you mean one of (.*)\?\)/, '($1 のどれかですか?)'],
+  [/\(Did you mean (.*)\?\)/, '($1 ですか?)'],
+];
+
+/** Returns a commander error message in Japanese, line by line. */
+function japaneseCommanderError(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      for (const [pattern, replacement] of COMMANDER_ERRORS_JA) if (pattern.test(line)) return line.replace(pattern, replacement);
+      return line;
+    })
+    .join('\n');
 }

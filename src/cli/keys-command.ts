@@ -73,7 +73,7 @@ const WORDS = {
     noEspName: 'ESP SA {id} not written: Wireshark 4.0 has no esp_sa name for {algorithm}',
     wrote:
       'Wrote {ikev2} IKEv2, {ikev1} IKEv1 and {esp} ESP rows to {dir}/ (ikev2_decryption_table, ikev1_decryption_table, esp_sa).\n' +
-      'Use the folder as a Wireshark profile (tshark -C, or copy the files into one) and set esp.enable_encryption_decode to TRUE to decrypt ESP as well.\n',
+      'Copy the files into a Wireshark profile folder (~/.config/wireshark/profiles/NAME, then tshark -C NAME) or into ~/.config/wireshark, and set esp.enable_encryption_decode to TRUE to decrypt ESP as well.\n',
     keyFileError: 'spitrace: {where}: {field}: {expected}',
     cannotWrite: 'spitrace: cannot write Wireshark tables to {dir}: {reason}',
   },
@@ -97,7 +97,7 @@ const WORDS = {
     noEspName: 'ESP SA {id} は書き出していません: Wireshark 4.0 の esp_sa には {algorithm} の名前がありません',
     wrote:
       '{dir}/ に IKEv2 {ikev2} 行、IKEv1 {ikev1} 行、ESP {esp} 行を書きました (ikev2_decryption_table、ikev1_decryption_table、esp_sa)。\n' +
-      'このフォルダを Wireshark のプロファイルとして使ってください (tshark -C で指定するか、ファイルをプロファイルにコピー)。ESP も復号するには esp.enable_encryption_decode を TRUE にしてください。\n',
+      'ファイルを Wireshark のプロファイルフォルダ (~/.config/wireshark/profiles/名前。tshark -C 名前 で指定) か ~/.config/wireshark にコピーしてください。ESP も復号するには esp.enable_encryption_decode を TRUE にしてください。\n',
     keyFileError: 'spitrace: 鍵ファイル {where} が不正です: フィールド {field}: {expected}',
     cannotWrite: 'spitrace: {dir} に Wireshark のテーブルを書けません: {reason}',
   },

@@ -38,13 +38,15 @@ const MAX_HELD_BYTES = 32 * 1024 * 1024;
 /** IKE SAs remembered as having no keys after a wait, so that their later messages do not wait again. */
 const MAX_KEYLESS_SAS = 4096;
 
-export const WORDS: Record<Lang, Record<Phase | 'suspected' | 'retracted' | 'ring' | 'frames' | 'defaultFilter', string>> = {
+export const WORDS: Record<Lang, Record<Phase | 'suspected' | 'retracted' | 'confirmed' | 'unconfirmed' | 'ring' | 'frames' | 'defaultFilter', string>> = {
   en: {
     open: 'open',
     update: 'update',
     close: 'close',
     suspected: 'suspected',
     retracted: 'retracted: the receiver answered again',
+    confirmed: 'confirmed: see the spi-lost finding of these packets',
+    unconfirmed: 'neither confirmed nor retracted when the capture stopped',
     ring: 'ring',
     frames: 'frames',
     defaultFilter: 'default: IKE, ESP, AH, NAT-T, TCP 4500, IP fragments, ICMP unreachable',
@@ -55,6 +57,8 @@ export const WORDS: Record<Lang, Record<Phase | 'suspected' | 'retracted' | 'rin
     close: '終了',
     suspected: '疑い',
     retracted: '取り消し: 受信側が再び応答しました',
+    confirmed: '確定: これらのパケットの spi-lost 所見を参照',
+    unconfirmed: 'キャプチャ終了時点で確定も取り消しもされていません',
     ring: 'リング',
     frames: 'フレーム',
     defaultFilter: '既定: IKE、ESP、AH、NAT-T、TCP 4500、IP フラグメント、ICMP 到達不能',
@@ -344,7 +348,9 @@ export class LiveSession {
     const provisional = f.details.provisional === true;
     const tag = provisional ? ` (${words.suspected})` : '';
     let line = `${clock}  ${words[phase].padEnd(6)}  ${severityTag(f.severity, this.options.lang)} ${f.kind} ${f.id}${tag}: ${escapeForTerminal(findingMessage(f, this.options.lang))}`;
-    if (provisional && f.details.retracted === true) line += ` (${words.retracted})`;
+    if (provisional) {
+      for (const outcome of ['retracted', 'confirmed', 'unconfirmed'] as const) if (f.details[outcome] === true) line += ` (${words[outcome]})`;
+    }
     if (frames.length === 0) return line;
     if (!this.ring) return `${line}  [${words.frames} ${ranges(frames.map(([, n]) => n))}]`;
     const byFile = new Map<string, number[]>();

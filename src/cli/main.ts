@@ -22,8 +22,9 @@ function langFromArgv(argv: string[]): string | undefined {
   return undefined;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Collects a repeatable option. It starts undefined rather than [], so that --help shows no "(default: [])". */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Returns a parser for an option that takes a number >= 0 of `unit` (seconds by default). */
@@ -71,7 +72,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .command('analyze')
     .description(h.analyze)
     .argument('<capture...>', h.captureArg)
-    .option('-k, --keys <path>', h.keys, collect, [])
+    .option('-k, --keys <path>', h.keys, collect)
     .addOption(new Option('--json', h.json).conflicts('ndjson'))
     .option('--ndjson', h.ndjson)
     .option('--ike', h.ike)
@@ -83,7 +84,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .addHelpText('after', kindsHelp(lang))
     .action(async (captures: string[], options) => {
       const { runAnalyze } = await import('./analyze-command.js');
-      setCode(await runAnalyze(captures, { ...options, lang: detectLang(options.lang) }, io));
+      setCode(await runAnalyze(captures, { ...options, keys: options.keys ?? [], lang: detectLang(options.lang) }, io));
     });
 
   program
@@ -113,7 +114,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .command('live')
     .description(h.live)
     .requiredOption('-i, --interface <name>', h.iface)
-    .option('-k, --keys <path>', h.keys, collect, [])
+    .option('-k, --keys <path>', h.keys, collect)
     .option('--filter <bpf>', h.filter)
     .option('--ndjson', h.ndjson)
     .option('--duration <seconds>', h.duration, positiveNumber(h, '--duration'))
@@ -124,7 +125,7 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--lang <lang>', h.lang, language(h))
     .action(async (options) => {
       const { runLive } = await import('./live-command.js');
-      setCode(await runLive({ ...options, lang: detectLang(options.lang) }, io));
+      setCode(await runLive({ ...options, keys: options.keys ?? [], lang: detectLang(options.lang) }, io));
     });
 
   program

@@ -438,13 +438,37 @@ export function findingMessage(f: Finding, lang: Lang): string {
     evidence,
     ikeSa: f.ikeSa ?? '?',
     ikeSpis: String(f.details.ikeSpis ?? f.ikeSa ?? '?'),
-    reason: String(f.details.reason ?? ''),
+    reason: reasonText(String(f.details.reason ?? ''), lang),
     reporter: String(f.details.reporter ?? f.dst ?? '?'),
     encodingText,
     spiSize: String(f.details.spiSize ?? '?'),
     deletedFrame: String(f.details.deletedFrame ?? '?'),
   };
   return fill(text.message, values);
+}
+
+/** Japanese for the decryption failure codes (DecryptError) that undecryptable-IKE findings list. */
+const DECRYPT_REASON_JA: Record<string, string> = {
+  'no-key': '鍵なし',
+  'unsupported-algorithm': '未対応のアルゴリズム',
+  'unknown-algorithm': 'アルゴリズム不明',
+  'no-phase1': 'フェーズ 1 がキャプチャにない',
+  'bad-fragment': '不正なフラグメント',
+  'fragment-limit': 'フラグメントがメモリ上限を超過',
+  'integrity-failed': '完全性検査の失敗',
+  'bad-padding': '不正なパディング',
+  'bad-length': '不正な長さ',
+  truncated: '途中で切れている',
+  'bad-key': '鍵の長さが不正',
+};
+
+/** Returns a comma-separated list of decryption failure codes in `lang`. In English the codes stay as they are. */
+function reasonText(codes: string, lang: Lang): string {
+  if (lang === 'en' || codes === '') return codes;
+  return codes
+    .split(', ')
+    .map((code) => DECRYPT_REASON_JA[code] ?? code)
+    .join('、');
 }
 
 /** Formats what `spitrace explain KIND` prints. */

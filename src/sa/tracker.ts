@@ -364,12 +364,17 @@ export class SaTracker {
     if (!run) return;
     d.run = null;
     d.unansweredRequests = 0;
-    if (run.provisional && this.options.onFinding) {
-      for (const [sa, list] of run.bySa) {
-        const f = provisionalFinding(d.sender, d.receiver, run, sa, list.length);
-        f.details.retracted = true;
-        this.options.onFinding(f, 'close');
-      }
+    this.closeProvisional(d, run, 'retracted');
+  }
+
+  /** Closes the live-only suspected findings of a run, saying how the suspicion ended. */
+  private closeProvisional(d: Direction, run: SilenceRun, outcome: 'retracted' | 'confirmed' | 'unconfirmed'): void {
+    if (!run.provisional || !this.options.onFinding) return;
+    run.provisional = false;
+    for (const [sa, list] of run.bySa) {
+      const f = provisionalFinding(d.sender, d.receiver, run, sa, list.length);
+      f.details[outcome] = true;
+      this.options.onFinding(f, 'close');
     }
   }
 
@@ -381,6 +386,7 @@ export class SaTracker {
     const run = this.runOf(d);
     if (!run) return;
     d.run = null;
+    this.closeProvisional(d, run, 'confirmed');
     run.evidence.push(evidence);
     for (const [sa, list] of run.bySaFrom(first)) {
       if (!sa.accepting) continue;
@@ -470,6 +476,8 @@ export class SaTracker {
         const run = d.run;
         if (run && d.isSilent(this.options.silence) && run.seconds >= this.options.silence.persistSeconds) {
           this.confirmRun(d, { kind: 'reverse-silent', at: run.last, detail: `${run.packets} packets over ${run.seconds.toFixed(1)} s unanswered until the capture ended` });
+        } else if (run) {
+          this.closeProvisional(d, run, 'unconfirmed');
         }
       }
     }
@@ -542,8 +550,9 @@ export class SaTracker {
 
   /**
    * Returns the key line of the undecrypted IKE SA most likely to have
-   * negotiated what was in use at `at`: `own` (the SA's IKE SA) when it has
-   * one, else the latest one begun by then, else the first one in the tunnel.
+   * negotiated what was in use at `at`. That is `own` (the SA's IKE SA) when
+   * it has a hint. Otherwise it is the latest IKE SA begun by then, or else
+   * the first one in the tunnel.
    */
   private keyHintFor(tunnel: Tunnel, at: FrameRef | null, own: IkeSaId | null): string | null {
     const ownHint = own === null ? undefined : this.keyHints.get(own);

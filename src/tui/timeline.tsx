@@ -86,7 +86,7 @@ export function TimelineApp({ result, lang }: Props) {
         spitrace — {view === 'timeline' ? ui(lang, 'timeline') : ui(lang, 'findings')}
         {view === 'timeline' && tunnel ? `  ${tunnel.a} ⇄ ${tunnel.b}  (${tunnelIndex + 1}/${tunnels.length})` : ''}
       </Text>
-      <Text dimColor>{lang === 'ja' ? '←/→ トンネル  ↑/↓ 移動  Tab 切替  Enter 詳細  q 終了' : '←/→ tunnel  ↑/↓ move  Tab switch  Enter details  q quit'}</Text>
+      <Text dimColor>{lang === 'ja' ? '←/→ トンネル  ↑/↓ 移動  Tab 切替  Enter 詳細  q/Esc 詳細を閉じる・終了' : '←/→ tunnel  ↑/↓ move  Tab switch  Enter details  q/Esc close details or quit'}</Text>
       <Box flexDirection="column" marginTop={1}>
         {view === 'timeline' ? <TimelineRows entries={entries} cursor={cursor} height={rows} /> : <FindingRows findings={findings} cursor={cursor} height={rows} lang={lang} />}
       </Box>

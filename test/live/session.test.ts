@@ -126,6 +126,11 @@ describe('live session on lab captures with a recovery', () => {
       );
       const expected = offline.findings.map((f) => findingKey({ ...f, spi: f.spi === null ? null : formatSpi(f.spi) })).sort();
       expect(liveFindings(records)).toEqual(expected);
+      // Every suspected finding that opened also closed, saying how.
+      const suspected = records.filter((r) => String(r.record.id).startsWith('p-'));
+      const opened = new Set(suspected.filter((r) => r.record.phase === 'open').map((r) => String(r.record.id)));
+      const closed = new Set(suspected.filter((r) => r.record.phase === 'close').map((r) => String(r.record.id)));
+      expect(closed).toEqual(opened);
     });
   }
 });

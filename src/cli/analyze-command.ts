@@ -30,8 +30,8 @@ const MAX_SKIPPED_LISTED = 3;
 
 /**
  * Loads key files, or returns the exit status 2 after printing why they could
- * not be read. `followed` says that the files are re-read later (live capture),
- * so finding none yet is no reason to warn.
+ * not be read. With `followed`, the files are re-read later (live capture), so
+ * an empty key path is not yet a reason to warn.
  */
 export async function loadKeyOption(paths: string[], lang: Lang, io: Io, followed = false): Promise<KeySet | null | number> {
   if (paths.length === 0) return null;

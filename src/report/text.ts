@@ -70,7 +70,7 @@ function verdict(r: AnalysisResult, o: TextOptions): string[] {
   if (lines.length > 0) return lines;
   const ipsec = r.counts.espPackets + r.counts.ahPackets + r.counts.ikeMessages;
   if (ipsec === 0) return [ui(o.lang, 'verdictNoIpsec', { frames: r.counts.frames })];
-  // Without the keys, "no desync" may only mean that the Delete behind one was not readable: say so first.
+  // Without the keys, "no desync" may only mean that the Delete behind one was not readable, so that line comes first.
   if (r.counts.ikeUndecryptable > 0) lines.push(ui(o.lang, 'verdictNoneBlind', { undec: r.counts.ikeUndecryptable }));
   lines.push(
     ui(o.lang, 'verdictNone', {

@@ -37,6 +37,19 @@ function establish(t: SaTracker, clock: Clock, at: number, aSpi: number, bSpi: n
   t.apply({ type: 'child-installed', at: done, ikeSa, exchange: 'IKE_AUTH', initiatorSide: inbound(A, aSpi), responderSide: inbound(B, bSpi), rekeyOf: [] });
 }
 
+/** B's ICMP port unreachable for A's ESP-in-UDP packet on `spi`. */
+function portUnreachable(ref: FrameRef, spi: number): IcmpError {
+  return {
+    kind: 'icmp-error',
+    ref,
+    ip: { version: 4, src: B, dst: A, reassembled: false },
+    icmpVersion: 4,
+    icmpType: 3,
+    icmpCode: 3,
+    quoted: { version: 4, src: A, dst: B, protocol: 17, srcPort: 4500, dstPort: 4500, spi: spi as Spi },
+  };
+}
+
 /** B deletes the CHILD_SA (B's inbound bSpi, A's aSpi) at `at` seconds; returns the ref of the completed exchange. */
 function deleteFromB(t: SaTracker, clock: Clock, at: number, aSpi: number, bSpi: number): FrameRef {
   t.apply({ type: 'child-delete', at: clock.at(at), ikeSa: IKE, sender: B, sas: [inbound(B, bSpi)], completed: false, version: 2 });
@@ -208,16 +221,7 @@ describe('SA tracker', () => {
       const ref = clock.at(s);
       lost.push(ref.frame);
       t.packet(esp(ref, A, B, 0x9000b, seq.n));
-      const icmp: IcmpError = {
-        kind: 'icmp-error',
-        ref: clock.at(s + 0.001),
-        ip: { version: 4, src: B, dst: A, reassembled: false },
-        icmpVersion: 4,
-        icmpType: 3,
-        icmpCode: 3,
-        quoted: { version: 4, src: A, dst: B, protocol: 17, srcPort: 4500, dstPort: 4500, spi: 0x9000b as Spi },
-      };
-      t.icmpError(icmp);
+      t.icmpError(portUnreachable(clock.at(s + 0.001), 0x9000b));
     }
     const r = t.finish();
     expect(flagged(r.findings)).toEqual(lost);
@@ -241,15 +245,7 @@ describe('SA tracker', () => {
       const ref = clock.at(s);
       lost.push(ref.frame);
       t.packet(esp(ref, A, B, 0x9100b, ++seq.n));
-      t.icmpError({
-        kind: 'icmp-error',
-        ref: clock.at(s + 0.001),
-        ip: { version: 4, src: B, dst: A, reassembled: false },
-        icmpVersion: 4,
-        icmpType: 3,
-        icmpCode: 3,
-        quoted: { version: 4, src: A, dst: B, protocol: 17, srcPort: 4500, dstPort: 4500, spi: 0x9100b as Spi },
-      });
+      t.icmpError(portUnreachable(clock.at(s + 0.001), 0x9100b));
     }
     expect(flagged(t.finish().findings)).toEqual(lost);
   });

@@ -61,6 +61,12 @@ export interface EspPacket {
   seq: number;
   /** ESP bytes on the wire from the SPI to the end of the ICV. */
   length: number;
+  /**
+   * The packet's flow (its addresses, encapsulation, ports and SPI) as a
+   * number that a capture read in a worker thread gives every packet of the
+   * flow; -1 or absent otherwise. The SA tracker looks the SA up once per flow.
+   */
+  flow?: number;
 }
 
 /** An AH packet (RFC 4302 §2). */

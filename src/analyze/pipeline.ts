@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { openCaptures, STDIN_PATH } from '../capture/index.js';
 import type { CaptureInfo, CaptureSource } from '../capture/types.js';
-import { type DecodedRecordVisitor, WorkerCapture } from '../capture/worker-capture.js';
+import { adoptEarly, type DecodedRecordVisitor, WORKER_THRESHOLD, WorkerCapture } from '../capture/worker-capture.js';
 import { Decoder } from '../decode/decoder.js';
 import type { EspRecord } from '../decode/fast-path.js';
 import type { PacketSink } from '../decode/types.js';
@@ -67,13 +67,6 @@ export interface FileReadOptions {
   onThreadStart: () => void;
 }
 
-/**
- * File size from which a worker thread reads. On captures like the
- * benchmark's that were in the page cache, the thread was about 10 % slower
- * at 316 MB and broke even near 800 MB. Read from disk, a 553 MB file took
- * half as long with it (docs/benchmarks.md).
- */
-export const WORKER_THRESHOLD = 512 << 20;
 
 function isScannable(source: CaptureSource): source is ScannableSource {
   return source.scan !== undefined;
@@ -99,6 +92,8 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
   private currentDigits = 0;
   /** The input whose records record() receives during scan(). */
   private scanInput = 0;
+  /** The source whose flow ids the decoder and the tracker know (see EspRecord.flow). */
+  private flowSource: CaptureSource | null = null;
   readonly counts: AnalysisCounts = {
     frames: 0,
     espPackets: 0,
@@ -150,6 +145,12 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
    */
   async scanUntil(source: ScannableSource | WorkerCapture, input: number, stop: () => boolean): Promise<boolean> {
     this.scanInput = input;
+    if (source !== this.flowSource) {
+      // Flow ids belong to the capture that gave them.
+      this.flowSource = source;
+      this.decoder.forgetFlows();
+      this.tracker.forgetFlows();
+    }
     for (;;) {
       if (stop()) return true;
       if (!(await source.scan(this))) return false;
@@ -276,7 +277,11 @@ export async function analyzeFiles(paths: string[], options: Partial<AnalyzeOpti
   let sources = merged.inputs;
   try {
     if (only !== null && isScannable(only)) {
-      const worker = (await readsInWorker(paths[0]!, only, read.workerThreshold ?? WORKER_THRESHOLD)) ? new WorkerCapture(paths[0]!, read.onThreadStart) : null;
+      const inWorker = await readsInWorker(paths[0]!, only, read.workerThreshold ?? WORKER_THRESHOLD);
+      const started = await adoptEarly(paths[0]!);
+      if (started !== null && !inWorker) await started.close();
+      if (started !== null && inWorker && read.onThreadStart !== undefined) started.whenOnline(read.onThreadStart);
+      const worker = inWorker ? (started ?? new WorkerCapture(paths[0]!, read.onThreadStart)) : null;
       try {
         // The thread goes on from where this one stopped.
         const handOverAfter = read.handOverAfter ?? 0;

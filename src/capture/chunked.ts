@@ -26,8 +26,11 @@ import type { ByteInput } from './input.js';
 import { linkTypeName } from './linktypes.js';
 import type { CaptureFormat, CaptureInfo, CaptureProblem, CaptureSource, ReaderPosition, RecordVisitor } from './types.js';
 
-/** Bytes read per refill. */
-export const CHUNK_SIZE = 4 << 20;
+/**
+ * Bytes read per refill. On the benchmark capture, a plain walk took 0.32 s
+ * reading 1 MiB at a time, 0.34 s with 4 MiB and 0.38 s with 256 KiB.
+ */
+export const CHUNK_SIZE = 1 << 20;
 const MIN_BUFFER = 64 << 10;
 
 /** Records or blocks claiming more bytes than this are treated as corrupt rather than buffered. */

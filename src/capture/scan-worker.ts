@@ -13,10 +13,12 @@ import {
   CANCEL_INDEX,
   ENTRY_ESP4,
   ENTRY_ESP6,
+  ENTRY_ESP_FLOW,
   ENTRY_LARGE,
   ENTRY_RECORD,
   ESP4_WORDS,
   ESP6_WORDS,
+  ESP_FLOW_WORDS,
   FIRST_BATCH_WORDS,
   READY_INDEX,
   RECORD_HEADER_WORDS,
@@ -33,6 +35,7 @@ import {
   type StartMessage,
 } from './batches.js';
 import { ChunkedReader } from './chunked.js';
+import { FlowTable } from './flow-table.js';
 import { openCapture } from './index.js';
 import type { CaptureSource, RecordVisitor } from './types.js';
 
@@ -47,6 +50,7 @@ export class BatchWriter implements RecordVisitor {
   private readonly views: SlotViews[];
   private readonly state: Int32Array;
   private readonly layout = emptyFastEspLayout();
+  private readonly flows = new FlowTable();
   /** The slot being filled, or -1 before one is taken. */
   private slot = -1;
   /** The slot to take next: the analysing thread frees them in the order they were posted. */
@@ -82,27 +86,43 @@ export class BatchWriter implements RecordVisitor {
   private esp(buf: Uint8Array, sec: number, nsec: number, digits: number, frame: number): void {
     const layout = this.layout;
     const ipv4 = layout.ipVersion === 4;
+    const spi = readU32(buf, layout.esp);
+    const ports = ((layout.srcPort << 16) | layout.dstPort) >>> 0;
+    const ip = layout.ip;
+    const flows = this.flows;
+    const flow = ipv4 ? flows.find4(layout.udp, spi, ports, readU32(buf, ip + 12), readU32(buf, ip + 16)) : flows.find6(layout.udp, spi, ports, buf, ip + 8);
+    if (flow >= 0 && !flows.added) {
+      const at = this.reserve(ESP_FLOW_WORDS);
+      const w = this.words;
+      w[at] = ENTRY_ESP_FLOW | (digits << 8);
+      w[at + 1] = frame;
+      this.seconds[(at >>> 1) + 1] = sec;
+      w[at + 4] = nsec;
+      w[at + 5] = flow;
+      w[at + 6] = readU32(buf, layout.esp + 4);
+      w[at + 7] = layout.length;
+      return;
+    }
     const at = this.reserve(ipv4 ? ESP4_WORDS : ESP6_WORDS);
     const w = this.words;
     w[at] = (ipv4 ? ENTRY_ESP4 : ENTRY_ESP6) | (digits << 8) | (layout.udp ? 1 << 16 : 0);
     w[at + 1] = frame;
     this.seconds[(at >>> 1) + 1] = sec;
     w[at + 4] = nsec;
-    w[at + 5] = readU32(buf, layout.esp);
+    w[at + 5] = spi;
     w[at + 6] = readU32(buf, layout.esp + 4);
     w[at + 7] = layout.length;
-    w[at + 8] = ((layout.srcPort << 16) | layout.dstPort) >>> 0;
-    const ip = layout.ip;
+    w[at + 8] = ports;
     if (ipv4) {
       w[at + 9] = readU32(buf, ip + 12);
       w[at + 10] = readU32(buf, ip + 16);
-      w[at + 11] = 0;
+      w[at + 11] = flow + 1;
       return;
     }
     const bytes = this.bytes;
     const to = (at + 9) * 4;
     for (let i = 0; i < 32; i++) bytes[to + i] = buf[ip + 8 + i]!;
-    w[at + 17] = 0;
+    w[at + 17] = flow + 1;
   }
 
   /** Writes a record the fast path does not take, with a copy of its bytes. */

@@ -12,6 +12,7 @@
 // Errors met in the thread come back as the same errors; a thread that stops
 // without saying why is an internal error.
 
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { emptyEspRecord, type EspRecord } from '../decode/fast-path.js';
 import type { CapturedFrame } from '../types.js';
@@ -19,10 +20,12 @@ import {
   CANCEL_INDEX,
   ENTRY_ESP4,
   ENTRY_ESP6,
+  ENTRY_ESP_FLOW,
   ENTRY_LARGE,
   ENTRY_RECORD,
   ESP4_WORDS,
   ESP6_WORDS,
+  ESP_FLOW_WORDS,
   READY_INDEX,
   RECORD_HEADER_WORDS,
   recordWords,
@@ -41,7 +44,11 @@ import { CaptureFormatError, type CaptureInfo, type CaptureProblem, type Capture
 
 /** Receives the records of a WorkerCapture: ESP packets the fast path took as an EspRecord, every other record as record() receives it. */
 export interface DecodedRecordVisitor extends RecordVisitor {
-  /** One ESP packet; `record` is rewritten for the next one once the call returns. */
+  /**
+   * One ESP packet; `record` is rewritten for the next one once the call
+   * returns. Flow ids (EspRecord.flow) are those of one capture: a visitor
+   * that reads several forgets them between captures.
+   */
   espRecord(record: EspRecord): void;
 }
 
@@ -51,6 +58,14 @@ export interface DecodedRecordVisitor extends RecordVisitor {
  * of the process's memory small.
  */
 const WORKER_YOUNG_GENERATION_MB = 2;
+
+/**
+ * File size from which a worker thread reads. On captures like the
+ * benchmark's that were in the page cache, the thread was about 10 % slower
+ * at 316 MB and broke even near 800 MB. Read from disk, a 553 MB file took
+ * half as long with it (docs/benchmarks.md).
+ */
+export const WORKER_THRESHOLD = 512 << 20;
 
 /** Starts the reading thread on the compiled module, or, when this module runs from its TypeScript source (the tests), on the source through tsx. */
 function startWorker(data: ScanWorkerData): Worker {
@@ -84,9 +99,12 @@ export class WorkerCapture implements CaptureSource {
   private closed = false;
   private readonly exit: Promise<void>;
 
+  /** Set once the thread runs. */
+  private online = false;
+
   /** `onStart` is called once the thread runs (see FileReadOptions.onThreadStart in src/analyze/pipeline.ts). */
   constructor(
-    private readonly path: string,
+    readonly path: string,
     onStart?: () => void,
   ) {
     this.info = { path, format: 'pcap', compressed: false, linkTypes: [], frames: 0, first: null, last: null };
@@ -105,7 +123,10 @@ export class WorkerCapture implements CaptureSource {
       else this.queue.push(message);
       this.wake();
     });
-    if (onStart !== undefined) this.worker.once('online', onStart);
+    this.worker.once('online', () => {
+      this.online = true;
+    });
+    if (onStart !== undefined) this.whenOnline(onStart);
     this.worker.on('error', (error) => this.fail(this.internalError(error.message, error)));
     this.exit = new Promise((resolve) => {
       this.worker.on('exit', (code) => {
@@ -114,6 +135,21 @@ export class WorkerCapture implements CaptureSource {
         resolve();
       });
     });
+  }
+
+  /** Calls `onStart` once the thread runs, or now when it already does. */
+  whenOnline(onStart: () => void): void {
+    if (this.online) onStart();
+    else this.worker.once('online', onStart);
+  }
+
+  /** Lets the process end while the thread waits (see startEarly); ref() undoes it. */
+  unref(): void {
+    this.worker.unref();
+  }
+
+  ref(): void {
+    this.worker.ref();
   }
 
   /** True once the thread has opened the file and waits for start(). */
@@ -187,6 +223,7 @@ export class WorkerCapture implements CaptureSource {
         r.nsec = nsec;
         r.digits = digits;
         r.udp = (head & (1 << 16)) !== 0;
+        r.full = true;
         r.spi = w[at + 5]!;
         r.seq = w[at + 6]!;
         r.length = w[at + 7]!;
@@ -197,13 +234,27 @@ export class WorkerCapture implements CaptureSource {
           r.ipVersion = 4;
           r.src = w[at + 9]!;
           r.dst = w[at + 10]!;
+          r.flow = w[at + 11]! - 1;
           at += ESP4_WORDS;
         } else {
           r.ipVersion = 6;
           r.addresses = slot.bytes;
           r.addressOffset = (at + 9) * 4;
+          r.flow = w[at + 17]! - 1;
           at += ESP6_WORDS;
         }
+        visitor.espRecord(r);
+      } else if (kind === ENTRY_ESP_FLOW) {
+        // The flow's first packet came with its fields; the visitor keeps what it needs of them.
+        r.frame = frame;
+        r.sec = sec;
+        r.nsec = nsec;
+        r.digits = digits;
+        r.full = false;
+        r.flow = w[at + 5]!;
+        r.seq = w[at + 6]!;
+        r.length = w[at + 7]!;
+        at += ESP_FLOW_WORDS;
         visitor.espRecord(r);
       } else if (kind === ENTRY_RECORD) {
         const caplen = w[at + 5]!;
@@ -253,4 +304,52 @@ function rebuildError(error: ScanError): Error {
   if (error.name !== 'Error') out.name = error.name;
   if (error.stack !== undefined) out.stack = error.stack;
   return out;
+}
+
+/** The thread startEarly() started and nothing has adopted yet. */
+let early: WorkerCapture | null = null;
+
+/**
+ * Starts the reading thread of a run before the analysis is set up, when
+ * analyzeFiles would start one: for a single uncompressed regular file of at
+ * least WORKER_THRESHOLD bytes. The thread takes tens of milliseconds to
+ * start, and that then overlaps loading the analysis modules. Until
+ * adoptEarly() takes it, the thread does not keep the process running.
+ */
+export function startEarly(paths: string[], threshold = WORKER_THRESHOLD): void {
+  if (early !== null || paths.length !== 1 || paths[0] === '-') return;
+  const path = paths[0]!;
+  if (!isLargeUncompressedFile(path, threshold)) return;
+  early = new WorkerCapture(path);
+  early.unref();
+}
+
+/** Returns the thread startEarly() started on `path`, if any, and stops one started on another path. */
+export async function adoptEarly(path: string): Promise<WorkerCapture | null> {
+  const thread = early;
+  early = null;
+  if (thread === null) return null;
+  if (thread.path === path) {
+    thread.ref();
+    return thread;
+  }
+  await thread.close();
+  return null;
+}
+
+/** True for a regular file of at least `threshold` bytes that does not start as gzip does (RFC 1952 §2.3.1). */
+function isLargeUncompressedFile(path: string, threshold: number): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(path, 'r');
+    const stat = fstatSync(fd);
+    if (!stat.isFile() || stat.size < threshold) return false;
+    const head = new Uint8Array(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && !(head[0] === 0x1f && head[1] === 0x8b);
+  } catch {
+    // The analysis opens the file again and reports what is wrong with it.
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }

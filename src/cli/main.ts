@@ -3,6 +3,7 @@
 // errors and unreadable input, 3 internal errors (bin/spitrace.js).
 
 import { Command, CommanderError, Option } from 'commander';
+import { startEarly } from '../capture/worker-capture.js';
 import { CATALOG } from '../report/catalog.js';
 import { detectLang, fill, type Lang } from '../report/i18n.js';
 import { FINDING_KINDS } from '../sa/findings.js';
@@ -83,6 +84,8 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .option('--lang <lang>', h.lang, language(h))
     .addHelpText('after', kindsHelp(lang))
     .action(async (captures: string[], options) => {
+      // The thread that reads a large capture starts while the analysis modules load.
+      startEarly(captures);
       const { runAnalyze } = await import('./analyze-command.js');
       setCode(await runAnalyze(captures, { ...options, keys: options.keys ?? [], lang: detectLang(options.lang) }, io));
     });

@@ -111,6 +111,11 @@ export class Decoder {
     this.fast.decodeRecord(input, record);
   }
 
+  /** Forgets the flow ids of the capture read so far (see EspRecord.flow). */
+  forgetFlows(): void {
+    this.fast.forgetFlows();
+  }
+
   /** Decodes one frame. Problems become anomaly records, never exceptions. */
   decode(frame: CapturedFrame): void {
     const ctx = this.ctx;

@@ -151,11 +151,32 @@ export interface EspRecord {
   spi: number;
   seq: number;
   length: number;
+  /**
+   * The id the reading thread gave the packet's IP version, addresses,
+   * encapsulation, ports and SPI (src/capture/flow-table.ts), or -1 for a
+   * packet of no flow.
+   */
+  flow: number;
+  /**
+   * False for a later packet of a flow: then only frame, time, seq, length
+   * and flow are set, and the rest are those of the flow's first packet,
+   * which came with them.
+   */
+  full: boolean;
 }
 
 /** Returns an EspRecord to fill. */
 export function emptyEspRecord(): EspRecord {
-  return { frame: 0, sec: 0, nsec: 0, digits: 0, ipVersion: 4, src: 0, dst: 0, addresses: new Uint8Array(32), addressOffset: 0, udp: false, srcPort: 0, dstPort: 0, spi: 0, seq: 0, length: 0 };
+  return { frame: 0, sec: 0, nsec: 0, digits: 0, ipVersion: 4, src: 0, dst: 0, addresses: new Uint8Array(32), addressOffset: 0, udp: false, srcPort: 0, dstPort: 0, spi: 0, seq: 0, length: 0, flow: -1, full: true };
+}
+
+/** What a flow's packets share, kept from its first packet. */
+interface FlowFields {
+  ip: IpInfo;
+  udp: boolean;
+  srcPort: number;
+  dstPort: number;
+  spi: number;
 }
 
 export class FastEspPath {
@@ -172,7 +193,10 @@ export class FastEspPath {
     spi: 0 as Spi,
     seq: 0,
     length: 0,
+    flow: -1,
   };
+  /** The flows of the capture being read, by id (see EspRecord.flow). */
+  private readonly flows: FlowFields[] = [];
 
   /** `ipv4Infos` is the decoder's cache, so that both paths hand out the same IpInfo records. */
   constructor(
@@ -189,17 +213,30 @@ export class FastEspPath {
     const at = this.layout;
     if (!readFastEsp(buf, start, caplen, at)) return false;
     const ip = at.ipVersion === 4 ? this.ipv4Infos.get(readU32(buf, at.ip + 12), readU32(buf, at.ip + 16)) : this.ipv6Infos.get(buf, at.ip + 8);
-    this.emit(input, frame, sec, nsec, digits, ip, at.udp, at.srcPort, at.dstPort, readU32(buf, at.esp), readU32(buf, at.esp + 4), at.length);
+    this.emit(input, frame, sec, nsec, digits, ip, at.udp, at.srcPort, at.dstPort, readU32(buf, at.esp), readU32(buf, at.esp + 4), at.length, -1);
     return true;
   }
 
   /** Emits the packet of a frame that readFastEsp took in another thread, as decode() would have. */
   decodeRecord(input: number, r: EspRecord): void {
+    const flow = r.flow;
+    if (!r.full) {
+      const f = this.flows[flow];
+      if (f === undefined) throw new Error(`ESP packet of flow ${flow}, which no earlier packet introduced`);
+      this.emit(input, r.frame, r.sec, r.nsec, r.digits, f.ip, f.udp, f.srcPort, f.dstPort, f.spi, r.seq, r.length, flow);
+      return;
+    }
     const ip = r.ipVersion === 4 ? this.ipv4Infos.get(r.src, r.dst) : this.ipv6Infos.get(r.addresses, r.addressOffset);
-    this.emit(input, r.frame, r.sec, r.nsec, r.digits, ip, r.udp, r.srcPort, r.dstPort, r.spi, r.seq, r.length);
+    if (flow >= 0) this.flows[flow] = { ip, udp: r.udp, srcPort: r.srcPort, dstPort: r.dstPort, spi: r.spi };
+    this.emit(input, r.frame, r.sec, r.nsec, r.digits, ip, r.udp, r.srcPort, r.dstPort, r.spi, r.seq, r.length, flow);
   }
 
-  private emit(input: number, frame: number, sec: number, nsec: number, digits: number, ip: IpInfo, udp: boolean, srcPort: number, dstPort: number, spi: number, seq: number, length: number): void {
+  /** Forgets the flows of the capture read so far; the next capture numbers its own. */
+  forgetFlows(): void {
+    this.flows.length = 0;
+  }
+
+  private emit(input: number, frame: number, sec: number, nsec: number, digits: number, ip: IpInfo, udp: boolean, srcPort: number, dstPort: number, spi: number, seq: number, length: number, flow: number): void {
     const ref = this.ref;
     ref.input = input;
     ref.frame = frame as FrameNumber;
@@ -214,6 +251,7 @@ export class FastEspPath {
     packet.spi = spi as Spi;
     packet.seq = seq;
     packet.length = length;
+    packet.flow = flow;
     this.sink.esp(packet);
   }
 }

@@ -209,16 +209,36 @@ export function buildReport(r: AnalysisResult, lang: Lang) {
   };
 }
 
-/** Writes text as it comes and waits for 'drain' when the stream is full, so nothing piles up in memory. */
+/**
+ * Text gathered before it goes to the stream. Standard output to a file or
+ * /dev/null writes synchronously, one system call per write, and a report
+ * is made of many short pieces.
+ */
+const WRITE_CHUNK = 64 << 10;
+
+/** Gathers text into chunks and waits for 'drain' when the stream is full, so nothing piles up in memory. */
 class ChunkedWriter {
+  private pending: string[] = [];
+  private pendingLength = 0;
+
   constructor(private readonly out: NodeJS.WritableStream) {}
 
-  async write(text: string): Promise<void> {
+  write(text: string): Promise<void> | undefined {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    return this.pendingLength >= WRITE_CHUNK ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    this.pendingLength = 0;
     if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
   }
 }
 
-/** A list whose elements are built only when written. */
+/** A list whose elements are built only when written. An element is plain JSON data, with no LazyList inside. */
 class LazyList {
   constructor(
     readonly length: number,
@@ -250,7 +270,8 @@ export async function writeReport(r: AnalysisResult, lang: Lang, out: NodeJS.Wri
   };
   const w = new ChunkedWriter(out);
   await writeValue(w, report, '');
-  await w.write('\n');
+  w.write('\n');
+  await w.flush();
 }
 
 function isStreamed(value: unknown): boolean {
@@ -263,24 +284,27 @@ function isStreamed(value: unknown): boolean {
 async function writeValue(w: ChunkedWriter, value: unknown, indent: string): Promise<void> {
   const inner = indent + '  ';
   if (value instanceof LazyList && value.length > STREAM_LENGTH) {
-    await w.write('[\n');
+    w.write('[\n');
     for (let i = 0; i < value.length; i++) {
-      await w.write(inner);
-      await writeValue(w, value.at(i), inner);
-      await w.write(i + 1 < value.length ? ',\n' : '\n');
+      const full = w.write(inner + reindent(JSON.stringify(value.at(i), null, 2), inner) + (i + 1 < value.length ? ',\n' : '\n'));
+      if (full) await full;
     }
-    return w.write(`${indent}]`);
+    w.write(`${indent}]`);
+    return;
   }
-  if (!isStreamed(value)) return w.write(reindent(JSON.stringify(materialize(value), null, 2), indent));
+  if (!isStreamed(value)) {
+    await w.write(reindent(JSON.stringify(materialize(value), null, 2), indent));
+    return;
+  }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-  await w.write('{\n');
+  w.write('{\n');
   for (let i = 0; i < entries.length; i++) {
     const [key, v] = entries[i]!;
-    await w.write(`${inner}${JSON.stringify(key)}: `);
+    w.write(`${inner}${JSON.stringify(key)}: `);
     await writeValue(w, v, inner);
-    await w.write(i + 1 < entries.length ? ',\n' : '\n');
+    w.write(i + 1 < entries.length ? ',\n' : '\n');
   }
-  return w.write(`${indent}}`);
+  w.write(`${indent}}`);
 }
 
 /** Turns the short lazy lists inside a value into arrays, for JSON.stringify. */

@@ -98,6 +98,8 @@ export class SaTracker {
   private nextId = 1;
   private finished = false;
   private readonly closed = new Set<Finding>();
+  /** The SA of each flow id of the capture being read (see EspPacket.flow). */
+  private readonly flowSas: ChildSa[] = [];
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options, silence: { ...DEFAULT_SILENCE, ...options.silence } };
@@ -159,6 +161,11 @@ export class SaTracker {
 
   // ---- packets --------------------------------------------------------------
 
+  /** Forgets the flow ids of the capture read so far; the next capture numbers its own. */
+  forgetFlows(): void {
+    this.flowSas.length = 0;
+  }
+
   /**
    * Judges one ESP or AH packet against its receiver's inbound SAs. The
    * packet and its ref may be reused by the caller afterwards (see
@@ -169,8 +176,13 @@ export class SaTracker {
     const src = p.ip.src;
     const dst = p.ip.dst;
     const ref = p.ref;
-    let sa = this.registry.lookup(dst, protocol, p.spi | 0);
-    if (!sa) sa = this.observe(dst, protocol, p.spi, src, ref);
+    // A flow's packets all go to one SA, and the registry never replaces an SA, so the first lookup holds.
+    const flow = p.kind === 'esp' ? (p.flow ?? -1) : -1;
+    let sa = flow >= 0 ? this.flowSas[flow] : undefined;
+    if (sa === undefined) {
+      sa = this.registry.lookup(dst, protocol, p.spi | 0) ?? this.observe(dst, protocol, p.spi, src, ref);
+      if (flow >= 0) this.flowSas[flow] = sa;
+    }
 
     // The reserved-SPI finding keeps the packet's ref; such packets are rare, so copy it here.
     if (p.spi < 256) this.noteReserved({ ...p, ref: snapshot(ref) }, protocol);

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { generateCapture } from '../../bench/generate.mjs';
 import { analyzeFiles } from '../../src/analyze/pipeline.js';
+import { MAX_FLOWS } from '../../src/capture/flow-table.js';
 import { openCapture } from '../../src/capture/index.js';
-import { WorkerCapture, type DecodedRecordVisitor } from '../../src/capture/worker-capture.js';
+import { adoptEarly, startEarly, WorkerCapture, type DecodedRecordVisitor } from '../../src/capture/worker-capture.js';
 import { buildPcap, pcapHeader, pcapRecord } from '../../src/capture/writer.js';
 import { loadKeys } from '../../src/keys/index.js';
 import { buildReport } from '../../src/report/json.js';
@@ -133,6 +134,20 @@ describe('worker path', () => {
     expect(worker).toContain('incomplete fragment set dropped after 30 s');
   });
 
+  it('worker path matches the thread past the flow limit', async () => {
+    // Each SPI is a flow of its own. Past MAX_FLOWS the reading thread writes
+    // packets in full; the first SPIs come back after that as known flows.
+    const spis = MAX_FLOWS + 500;
+    const frames = [];
+    for (let i = 0; i < spis; i++) frames.push({ time: at(i / 1000), data: ethernet(ipv4(esp(0x10000 + i, 1, 8), { protocol: 50 })) });
+    for (let i = 0; i < 50; i++) frames.push({ time: at(spis / 1000 + i / 1000), data: ethernet(ipv4(esp(0x10000 + i * 997, 2, 8), { protocol: 50 })) });
+    frames.push({ time: at(spis / 1000 + 1), data: ethernet(ipv4(esp(0x10000 + MAX_FLOWS + 1, 2, 8), { protocol: 50 })) });
+    const path = writePcap('many-flows.pcap', frames);
+    const { worker, thread } = await reportsBothWays(path);
+    expect(worker).toBe(thread);
+    expect(JSON.parse(thread).summary.espPackets).toBe(spis + 51);
+  }, 60_000);
+
   it('worker path hands over an oversized record', async () => {
     // 2 MiB of Ethernet payload that is not IP, between two ESP packets; snaplen 0 means no limit.
     const big = ethernet(new Uint8Array(2 << 20), { type: 0x88b5 });
@@ -167,6 +182,37 @@ describe('worker path', () => {
     const { path, bytes } = benchShaped();
     const close = vi.spyOn(WorkerCapture.prototype, 'close');
     await analyzeFiles([path], {}, { workerThreshold: bytes + 1 });
+    expect(close).not.toHaveBeenCalled();
+    close.mockRestore();
+  });
+
+  it('worker path adopts the thread started early', async () => {
+    const { path } = benchShaped();
+    const close = vi.spyOn(WorkerCapture.prototype, 'close');
+    const onThreadStart = vi.fn();
+    startEarly([path], 0);
+    const early = await analyzeFiles([path], {}, { workerThreshold: 0, onThreadStart });
+    // The early thread was adopted: the analysis started and closed no thread of its own.
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(onThreadStart).toHaveBeenCalled();
+    close.mockRestore();
+    const thread = await analyzeFiles([path], {}, { workerThreshold: Infinity });
+    expect(JSON.stringify(buildReport(early, 'en'))).toBe(JSON.stringify(buildReport(thread, 'en')));
+  });
+
+  it('worker path closes an early thread it does not use', async () => {
+    const { path } = benchShaped();
+    const other = crafted('decode/nat-t.pcap');
+    const close = vi.spyOn(WorkerCapture.prototype, 'close');
+    startEarly([path], 0);
+    await analyzeFiles([other], {}, { workerThreshold: Infinity });
+    expect(close).toHaveBeenCalledTimes(1);
+    close.mockClear();
+    // Nothing is started for a compressed file, several files or standard input.
+    startEarly([crafted('formats/pcap-le-usec.pcap.gz')], 0);
+    startEarly([path, other], 0);
+    startEarly(['-'], 0);
+    expect(await adoptEarly(path)).toBeNull();
     expect(close).not.toHaveBeenCalled();
     close.mockRestore();
   });

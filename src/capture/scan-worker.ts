@@ -39,6 +39,13 @@ import { FlowTable } from './flow-table.js';
 import { openCapture } from './index.js';
 import type { CaptureSource, RecordVisitor } from './types.js';
 
+/**
+ * Bytes the thread reads at a time. Its buffer adds to the memory of the
+ * analysing thread, and on the benchmark capture 1 MiB read as fast as the
+ * 4 MiB of a reader in the analysing thread and took 3 MiB less.
+ */
+const THREAD_CHUNK_SIZE = 1 << 20;
+
 /** How long a wait for a free slot lasts before the cancel flag is checked again, in milliseconds. */
 const WAIT_MS = 100;
 
@@ -227,6 +234,7 @@ export async function runScan(data: ScanWorkerData, port: MessagePort): Promise<
     Atomics.store(state, READY_INDEX, 1);
     post({ type: 'ready' });
     const { position } = await start;
+    source.chunkSize = THREAD_CHUNK_SIZE;
     source.resume(position);
     const writer = new BatchWriter(data.slots, data.state, post);
     for (let more = true; more; ) more = await source.scan(writer);

@@ -12,9 +12,18 @@ export function parseSpi(text: string): Spi | null {
   return m ? (parseInt(m[1]!, 16) >>> 0) as Spi : null;
 }
 
+// The whole seconds of the last time formatted and their text: a report
+// formats thousands of times, most of them in the same few seconds.
+let lastSec = Number.NaN;
+let lastBase = '';
+
 /** ISO-8601 UTC with as many fractional digits as the capture recorded. */
 export function formatTime(t: Timestamp): string {
-  const base = new Date(t.sec * 1000).toISOString().slice(0, 19);
+  if (t.sec !== lastSec) {
+    lastBase = new Date(t.sec * 1000).toISOString().slice(0, 19);
+    lastSec = t.sec;
+  }
+  const base = lastBase;
   if (t.digits <= 0) return base + 'Z';
   const frac = String(t.nsec).padStart(9, '0').slice(0, Math.min(9, t.digits));
   return `${base}.${frac}Z`;

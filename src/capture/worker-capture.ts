@@ -12,7 +12,7 @@
 // Errors met in the thread come back as the same errors; a thread that stops
 // without saying why is an internal error.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { emptyEspRecord, type EspRecord } from '../decode/fast-path.js';
 import type { CapturedFrame } from '../types.js';
@@ -337,13 +337,19 @@ export async function adoptEarly(path: string): Promise<WorkerCapture | null> {
   return null;
 }
 
+/** Stops the thread startEarly() started if nothing adopted it, as when the command failed before its analysis. */
+export async function closeEarly(): Promise<void> {
+  await adoptEarly('');
+}
+
 /** True for a regular file of at least `threshold` bytes that does not start as gzip does (RFC 1952 §2.3.1). */
 function isLargeUncompressedFile(path: string, threshold: number): boolean {
   let fd: number | null = null;
   try {
-    fd = openSync(path, 'r');
-    const stat = fstatSync(fd);
+    // Opening a FIFO would wait for its writer, and closing it would end the writer's stream.
+    const stat = statSync(path);
     if (!stat.isFile() || stat.size < threshold) return false;
+    fd = openSync(path, 'r');
     const head = new Uint8Array(2);
     return readSync(fd, head, 0, 2, 0) === 2 && !(head[0] === 0x1f && head[1] === 0x8b);
   } catch {

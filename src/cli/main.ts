@@ -3,7 +3,7 @@
 // errors and unreadable input, 3 internal errors (bin/spitrace.js).
 
 import { Command, CommanderError, Option } from 'commander';
-import { startEarly } from '../capture/worker-capture.js';
+import { closeEarly, startEarly } from '../capture/worker-capture.js';
 import { CATALOG } from '../report/catalog.js';
 import { detectLang, fill, type Lang } from '../report/i18n.js';
 import { FINDING_KINDS } from '../sa/findings.js';
@@ -86,8 +86,12 @@ function buildProgram(io: Io, lang: Lang, setCode: (code: number) => void): Comm
     .action(async (captures: string[], options) => {
       // The thread that reads a large capture starts while the analysis modules load.
       startEarly(captures);
-      const { runAnalyze } = await import('./analyze-command.js');
-      setCode(await runAnalyze(captures, { ...options, keys: options.keys ?? [], lang: detectLang(options.lang) }, io));
+      try {
+        const { runAnalyze } = await import('./analyze-command.js');
+        setCode(await runAnalyze(captures, { ...options, keys: options.keys ?? [], lang: detectLang(options.lang) }, io));
+      } finally {
+        await closeEarly();
+      }
     });
 
   program

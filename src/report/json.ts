@@ -220,21 +220,31 @@ const WRITE_CHUNK = 64 << 10;
 class ChunkedWriter {
   private pending: string[] = [];
   private pendingLength = 0;
+  /** Set while the stream is full, until its 'drain'. */
+  private draining: Promise<void> | null = null;
 
   constructor(private readonly out: NodeJS.WritableStream) {}
 
+  /** Adds text; returns a promise to wait on when the gathered text went to a stream that is now full. */
   write(text: string): Promise<void> | undefined {
     this.pending.push(text);
     this.pendingLength += text.length;
     return this.pendingLength >= WRITE_CHUNK ? this.flush() : undefined;
   }
 
+  /** Writes the gathered text and resolves once the stream has room again, also after an earlier flush that was not awaited. */
   async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const text = this.pending.join('');
-    this.pending = [];
-    this.pendingLength = 0;
-    if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once('drain', () => resolve()));
+    if (this.pending.length > 0) {
+      const text = this.pending.join('');
+      this.pending = [];
+      this.pendingLength = 0;
+      if (!this.out.write(text) && this.draining === null) {
+        this.draining = new Promise<void>((resolve) => this.out.once('drain', () => resolve())).then(() => {
+          this.draining = null;
+        });
+      }
+    }
+    if (this.draining !== null) await this.draining;
   }
 }
 

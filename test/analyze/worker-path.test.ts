@@ -2,6 +2,7 @@
 // file read in the analysing thread. The reports must be equal. Errors met in
 // the thread must come back as the errors the file gives in the analysing thread.
 
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,6 +217,17 @@ describe('worker path', () => {
     expect(close).not.toHaveBeenCalled();
     close.mockRestore();
   });
+
+  it('worker path opens no FIFO to start a thread early', () => {
+    // Opening a FIFO waits for its writer, so a check that opened it would hang; run it in a child with a time limit.
+    const fifo = join(folder, 'capture.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const module = JSON.stringify(new URL('../../src/capture/worker-capture.ts', import.meta.url).href);
+    const code = `const m = await import(${module}); m.startEarly([${JSON.stringify(fifo)}], 0); console.log(String(await m.adoptEarly(${JSON.stringify(fifo)})));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('null');
+  }, 30_000);
 
   it('worker path falls back when the thread fails', async () => {
     const { path } = benchShaped();

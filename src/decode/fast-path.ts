@@ -170,7 +170,7 @@ export function emptyEspRecord(): EspRecord {
   return { frame: 0, sec: 0, nsec: 0, digits: 0, ipVersion: 4, src: 0, dst: 0, addresses: new Uint8Array(32), addressOffset: 0, udp: false, srcPort: 0, dstPort: 0, spi: 0, seq: 0, length: 0, flow: -1, full: true };
 }
 
-/** What a flow's packets share, kept from its first packet. */
+/** The fields every packet of a flow shares, kept from its first packet. */
 interface FlowFields {
   ip: IpInfo;
   udp: boolean;

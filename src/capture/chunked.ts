@@ -102,10 +102,10 @@ export abstract class ChunkedReader implements CaptureSource {
   protected end = 0;
   /**
    * Offset in the (decompressed) file of buf[0]. It starts as -0, which V8
-   * keeps as a double, so the field is a double from the start: offsets pass
-   * 2^31 in files over 2 GiB, and a field that changed from a small integer
-   * to a double then made V8 throw away the compiled walk (a "wrong map"
-   * deoptimization) twice on the benchmark capture. -0 + 0 is 0, so no
+   * keeps as a double, so the field is a double from the start. Offsets pass
+   * 2^31 in files over 2 GiB. When the field changed from a small integer to
+   * a double there, V8 threw away the compiled walk (a "wrong map"
+   * deoptimization), twice on the benchmark capture. -0 + 0 is 0, so no
    * offset computed from it is ever -0.
    */
   protected base = -0;

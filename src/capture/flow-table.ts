@@ -4,11 +4,11 @@
 // the id for every later one (batches.ts). The analysing thread then looks up
 // the SA and the address texts once per flow, not once per packet.
 //
-// An id stands for a key that never changes, so ids need no expiry; the
-// table stops adding flows at MAX_FLOWS, and packets of flows past it are
-// written in full, as without the table. Memory stays bounded either way.
+// An id stands for a key that never changes, so ids need no expiry. The
+// table stops adding flows at MAX_FLOWS, and packets of later flows are
+// written in full, as without the table, so memory stays bounded.
 
-/** Flows a table holds at most. */
+/** Maximum number of flows in a table. */
 export const MAX_FLOWS = 1 << 16;
 
 /** Words of a key: version and UDP flag, SPI, ports, then 2 (IPv4) or 8 (IPv6) address words. */

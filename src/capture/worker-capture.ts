@@ -45,9 +45,9 @@ import { CaptureFormatError, type CaptureInfo, type CaptureProblem, type Capture
 /** Receives the records of a WorkerCapture: ESP packets the fast path took as an EspRecord, every other record as record() receives it. */
 export interface DecodedRecordVisitor extends RecordVisitor {
   /**
-   * One ESP packet; `record` is rewritten for the next one once the call
-   * returns. Flow ids (EspRecord.flow) are those of one capture: a visitor
-   * that reads several forgets them between captures.
+   * Receives one ESP packet. `record` is rewritten for the next one once the
+   * call returns. Flow ids (EspRecord.flow) belong to one capture, so a
+   * visitor that reads several clears them between captures.
    */
   espRecord(record: EspRecord): void;
 }

@@ -18,7 +18,7 @@ function ipv6Pair(last: number): Uint8Array {
 }
 
 describe('flow table', () => {
-  it('flow table gives a new flow the next id and an old one its id again', () => {
+  it('flow table reuses known ids', () => {
     const flows = new FlowTable();
     expect(flows.find4(false, 0x1000, 0, SRC, DST)).toBe(0);
     expect(flows.added).toBe(true);
@@ -59,7 +59,7 @@ describe('flow table', () => {
     for (let spi = 0; spi < MAX_FLOWS; spi++) flows.find4(false, spi, 0, SRC, DST);
     expect(flows.find4(false, MAX_FLOWS, 0, SRC, DST)).toBe(-1);
     expect(flows.added).toBe(false);
-    // Flows it holds keep their ids.
+    // Flows already in the table keep their ids.
     expect(flows.find4(false, 12345, 0, SRC, DST)).toBe(12345);
     expect(flows.count).toBe(MAX_FLOWS);
   });

@@ -92,6 +92,8 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
   private currentDigits = 0;
   /** The input whose records record() receives during scan(). */
   private scanInput = 0;
+  /** False for a subclass with its own esp(), which espFlow() would bypass. */
+  private readonly plainEsp: boolean;
   /** The source whose flow ids the decoder and the tracker know (see EspRecord.flow). */
   private flowSource: CaptureSource | null = null;
   readonly counts: AnalysisCounts = {
@@ -109,6 +111,7 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
 
   constructor(options: Partial<AnalyzeOptions> = {}) {
     this.options = { ...DEFAULT_ANALYZE_OPTIONS, ...options };
+    this.plainEsp = this.esp === Analysis.prototype.esp;
     this.tracker = new SaTracker({
       transientWindowSeconds: this.options.transientWindowSeconds,
       streaming: this.options.streaming ?? false,
@@ -163,6 +166,19 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
     const input = this.scanInput;
     this.setCurrent(input, frame, sec, nsec, digits);
     this.decoder.decodeRecord(input, buf, start, caplen, origLength, sec, nsec, digits, frame, linkType);
+  }
+
+  /** Feeds a later ESP packet of a flow, as numbers, when nothing but the SA tracker's common case applies; see DecodedRecordVisitor. */
+  espFlow(flow: number, frame: number, sec: number, nsec: number, digits: number, seq: number, length: number): boolean {
+    // A subclass with its own esp() must get every packet there, and while
+    // fragments wait, the decoder expires them at every frame (espRecord).
+    if (!this.plainEsp || this.decoder.fragmentsPending) return false;
+    const input = this.scanInput;
+    if (!this.tracker.flowPacket(flow, input, frame, sec, nsec, digits, seq, length)) return false;
+    this.counts.frames += 1;
+    this.counts.espPackets += 1;
+    this.setCurrent(input, frame, sec, nsec, digits);
+    return true;
   }
 
   /** Feeds one ESP packet that the reading thread decoded during scan(); see DecodedRecordVisitor. */

@@ -50,6 +50,12 @@ export interface DecodedRecordVisitor extends RecordVisitor {
    * visitor that reads several clears them between captures.
    */
   espRecord(record: EspRecord): void;
+  /**
+   * Receives a later packet of a flow whose first packet reached espRecord(),
+   * as numbers. Returns false when it did not take the packet, which then
+   * goes to espRecord().
+   */
+  espFlow(flow: number, frame: number, sec: number, nsec: number, digits: number, seq: number, length: number): boolean;
 }
 
 /**
@@ -246,15 +252,19 @@ export class WorkerCapture implements CaptureSource {
         visitor.espRecord(r);
       } else if (kind === ENTRY_ESP_FLOW) {
         // The flow's first packet came with its fields; the visitor keeps what it needs of them.
+        const flow = w[at + 5]!;
+        const seq = w[at + 6]!;
+        const length = w[at + 7]!;
+        at += ESP_FLOW_WORDS;
+        if (visitor.espFlow(flow, frame, sec, nsec, digits, seq, length)) continue;
         r.frame = frame;
         r.sec = sec;
         r.nsec = nsec;
         r.digits = digits;
         r.full = false;
-        r.flow = w[at + 5]!;
-        r.seq = w[at + 6]!;
-        r.length = w[at + 7]!;
-        at += ESP_FLOW_WORDS;
+        r.flow = flow;
+        r.seq = seq;
+        r.length = length;
         visitor.espRecord(r);
       } else if (kind === ENTRY_RECORD) {
         const caplen = w[at + 5]!;

@@ -111,6 +111,11 @@ export class Decoder {
     this.fast.decodeRecord(input, record);
   }
 
+  /** True while fragments wait for reassembly: then every frame must pass through decode() or decodeEspRecord(), which expire old ones. */
+  get fragmentsPending(): boolean {
+    return this.reassembler.size !== 0;
+  }
+
   /** Forgets the flow ids of the capture read so far (see EspRecord.flow). */
   forgetFlows(): void {
     this.fast.forgetFlows();

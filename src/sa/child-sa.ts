@@ -223,21 +223,26 @@ export class ChildSa {
       this.duplicates += 1;
       return false;
     }
+    if (this.first === null) this.first = snapshot(ref);
+    this.add(ref.input, ref.frame, ref.time.sec, ref.time.nsec, ref.time.digits, src, seq, length, encapsulation, srcPort, dstPort);
+    return true;
+  }
+
+  /** Counts a packet given as numbers, once `first` is set: the part of count() that runs for every packet. */
+  add(input: number, frame: number, sec: number, nsec: number, digits: number, src: string, seq: number, length: number, encapsulation: Encapsulation, srcPort: number, dstPort: number): void {
     this.packets += 1;
     this.bytes += length;
-    if (this.first === null) this.first = snapshot(ref);
-    this.lastInput = ref.input;
-    this.lastFrame = ref.frame;
-    this.lastSec = ref.time.sec;
-    this.lastNsec = ref.time.nsec;
-    this.lastDigits = ref.time.digits;
+    this.lastInput = input;
+    this.lastFrame = frame;
+    this.lastSec = sec;
+    this.lastNsec = nsec;
+    this.lastDigits = digits;
     this.lastSrc = src;
     this.encapsulation = encapsulation;
     this.srcPort = srcPort;
     this.dstPort = dstPort;
     if (this.sender === null) this.sender = src;
     this.seq.add(seq);
-    return true;
   }
 
   /** True while the receiver accepts packets on it. */

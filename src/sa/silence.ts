@@ -110,9 +110,21 @@ export class SilenceRun {
     return this.startSec + this.startNsec / 1e9;
   }
 
-  /** Seconds from the latest packet to capture time sec.nsec, as secondsBetween computes them. */
-  secondsSinceLast(sec: number, nsec: number): number {
-    return sec - this.lastSec + (nsec - this.lastNsec) / 1e9;
+  /**
+   * True when capture time sec.nsec is before the latest packet or more
+   * than `limit` seconds after it (seconds as secondsBetween computes them).
+   * It returns a boolean because V8 allocates a heap number for a
+   * fractional result of a method it did not inline, and this runs for most
+   * packets.
+   */
+  pausedBefore(sec: number, nsec: number, limit: number): boolean {
+    const gap = sec - this.lastSec + (nsec - this.lastNsec) / 1e9;
+    return gap < 0 || gap > limit;
+  }
+
+  /** True when the run lasts `limit` seconds or more, as `seconds` counts them. It returns a boolean for the reason given at pausedBefore. */
+  lastsAtLeast(limit: number): boolean {
+    return this.seconds >= limit;
   }
 
   /** Seconds from the first unanswered packet to the last one. */
@@ -214,7 +226,7 @@ export class Direction {
   isSilent(options: SilenceOptions, allowNeverAnswered = false): boolean {
     const run = this.run;
     if (!run) return false;
-    if (run.packets < options.minPackets || run.seconds < options.minSeconds) return false;
+    if (run.packets < options.minPackets || !run.lastsAtLeast(options.minSeconds)) return false;
     if (!this.reverseSeen) return allowNeverAnswered;
     return run.startSeconds - this.reverseTime <= options.activeWithinSeconds;
   }

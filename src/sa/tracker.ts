@@ -10,7 +10,7 @@
 // An SPI is chosen by the receiver for its own inbound SA (RFC 7296 §3.3.1,
 // RFC 2409 §5.5), so a packet is judged against the SAs of its destination.
 
-import type { AhPacket, EspPacket, FrameRef, IcmpError, Spi } from '../types.js';
+import type { AhPacket, Encapsulation, EspPacket, FrameNumber, FrameRef, IcmpError, Spi } from '../types.js';
 import { compareTime, secondsBetween } from '../util/format.js';
 import { type ChildSa, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, IpsecProtocol, SaEvent } from './events.js';
@@ -80,6 +80,17 @@ function isDeliveryFailure(p: IcmpError): boolean {
   return p.icmpType === 1;
 }
 
+/** The fields every packet of a flow shares, kept from its first packet (see SaTracker.flowPacket). */
+interface FlowState {
+  sa: ChildSa;
+  src: string;
+  encapsulation: Encapsulation;
+  srcPort: number;
+  dstPort: number;
+  /** An SPI below 256, which packet() notes for every packet. */
+  reserved: boolean;
+}
+
 export class SaTracker {
   private readonly options: TrackerOptions;
   private readonly registry = new SaRegistry();
@@ -98,8 +109,8 @@ export class SaTracker {
   private nextId = 1;
   private finished = false;
   private readonly closed = new Set<Finding>();
-  /** The SA of each flow id of the capture being read (see EspPacket.flow). */
-  private readonly flowSas: ChildSa[] = [];
+  /** The state packet() kept for each flow id of the capture being read (see EspPacket.flow). */
+  private readonly flows: FlowState[] = [];
 
   constructor(options: Partial<TrackerOptions> = {}) {
     this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options, silence: { ...DEFAULT_SILENCE, ...options.silence } };
@@ -163,7 +174,7 @@ export class SaTracker {
 
   /** Forgets the flow ids of the capture read so far; the next capture numbers its own. */
   forgetFlows(): void {
-    this.flowSas.length = 0;
+    this.flows.length = 0;
   }
 
   /**
@@ -178,10 +189,10 @@ export class SaTracker {
     const ref = p.ref;
     // A flow's packets all go to one SA, and the registry never replaces an SA, so the first lookup holds.
     const flow = p.kind === 'esp' ? (p.flow ?? -1) : -1;
-    let sa = flow >= 0 ? this.flowSas[flow] : undefined;
+    let sa = flow >= 0 ? this.flows[flow]?.sa : undefined;
     if (sa === undefined) {
       sa = this.registry.lookup(dst, protocol, p.spi | 0) ?? this.observe(dst, protocol, p.spi, src, ref);
-      if (flow >= 0) this.flowSas[flow] = sa;
+      if (p.kind === 'esp' && flow >= 0) this.flows[flow] = { sa, src, encapsulation: p.encapsulation, srcPort: p.srcPort, dstPort: p.dstPort, reserved: p.spi < 256 };
     }
 
     // The reserved-SPI finding keeps the packet's ref; such packets are rare, so copy it here.
@@ -194,22 +205,49 @@ export class SaTracker {
     let links = sa.links;
     if (links === null || links.src !== src) links = this.linksFor(sa, src, dst);
 
-    // The receiver of this packet's reverse direction just spoke.
-    const opposite = links.reverse;
-    opposite.reverseSeen = true;
-    opposite.reverseTime = ref.time.sec + ref.time.nsec / 1e9;
-    if (opposite.run !== null || opposite.pendingSa !== null || opposite.overflowed) this.dropRun(opposite);
-
+    this.heard(links.reverse, ref.time.sec, ref.time.nsec);
     const verdict = this.verdict(sa);
     if (verdict === 'ok') {
-      if (!counted) return;
-      const outage = sa.openOutage;
-      if (outage !== null && outage.src === src) this.endOutage(sa, outage);
-      this.extendRun(links.forward, sa, ref);
+      if (counted) this.accepted(sa, links, src, ref.input, ref.frame, ref.time.sec, ref.time.nsec, ref.time.digits);
       return;
     }
     const inferred = verdict === 'spi-lost' || (verdict === 'spi-not-installed' && sa.origin === 'observed');
     this.flag(verdict, sa, src, dst, ref, counted, inferred ? 'inferred' : 'certain');
+  }
+
+  /**
+   * Judges a later packet of a flow whose first packet went through
+   * packet(), given as numbers, with the result packet() would give. It
+   * takes only the common case: one input, an SPI above the reserved range,
+   * and an SA that accepts packets and whose links are for this sender.
+   * For any other packet it returns false and changes nothing, and the
+   * caller passes the packet to packet().
+   */
+  flowPacket(flow: number, input: number, frame: number, sec: number, nsec: number, digits: number, seq: number, length: number): boolean {
+    const f = this.flows[flow];
+    if (f === undefined || f.reserved || this.multipleInputs) return false;
+    const sa = f.sa;
+    const links = sa.links;
+    const src = f.src;
+    if (links === null || links.src !== src || sa.first === null || !sa.accepting) return false;
+    sa.add(input, frame, sec, nsec, digits, src, seq, length, f.encapsulation, f.srcPort, f.dstPort);
+    this.heard(links.reverse, sec, nsec);
+    this.accepted(sa, links, src, input, frame, sec, nsec, digits);
+    return true;
+  }
+
+  /** Records that the receiver of direction `d` sent a packet the other way at capture time sec.nsec, which ends the direction's run. */
+  private heard(d: Direction, sec: number, nsec: number): void {
+    d.reverseSeen = true;
+    d.reverseTime = sec + nsec / 1e9;
+    if (d.run !== null || d.pendingSa !== null || d.overflowed) this.dropRun(d);
+  }
+
+  /** Ends the outage of `sa` from sender `src` and extends the direction's run, for a counted packet that the receiver accepts. */
+  private accepted(sa: ChildSa, links: SaLinks, src: string, input: number, frame: number, sec: number, nsec: number, digits: number): void {
+    const outage = sa.openOutage;
+    if (outage !== null && outage.src === src) this.endOutage(sa, outage);
+    this.extendRun(links.forward, sa, input, frame, sec, nsec, digits);
   }
 
   private verdict(sa: ChildSa): Verdict {
@@ -319,7 +357,7 @@ export class SaTracker {
 
   // ---- silence inference -----------------------------------------------------
 
-  private extendRun(d: Direction, sa: ChildSa, ref: FrameRef): void {
+  private extendRun(d: Direction, sa: ChildSa, input: number, frame: number, sec: number, nsec: number, digits: number): void {
     // Without any reverse traffic yet, only SAs whose install was seen start a run: then "since the
     // install" is a meaningful start for packets a later INVALID_SPI or ICMP error shows were dropped.
     if (!d.reverseSeen && !(sa.origin === 'negotiated' && sa.state === 'installed')) return;
@@ -327,21 +365,19 @@ export class SaTracker {
     if (d.run === null && d.pendingSa === null) {
       // The usual case: the first packet since the receiver last sent. Keep it as numbers only.
       d.pendingSa = sa;
-      d.pendingInput = ref.input;
-      d.pendingFrame = ref.frame;
-      d.pendingSec = ref.time.sec;
-      d.pendingNsec = ref.time.nsec;
-      d.pendingDigits = ref.time.digits;
+      d.pendingInput = input;
+      d.pendingFrame = frame;
+      d.pendingSec = sec;
+      d.pendingNsec = nsec;
+      d.pendingDigits = digits;
       return;
     }
     const run = this.runOf(d)!;
     // A long pause in the sender's own traffic (or a clock that went backwards) ends the run: silence
     // only means something while the sender keeps sending.
-    const time = ref.time;
-    const gap = run.secondsSinceLast(time.sec, time.nsec);
-    if (gap < 0 || gap > this.options.silence.activeWithinSeconds) {
+    if (run.pausedBefore(sec, nsec, this.options.silence.activeWithinSeconds)) {
       this.dropRun(d);
-      this.extendRun(d, sa, ref);
+      this.extendRun(d, sa, input, frame, sec, nsec, digits);
       return;
     }
     if (run.packets >= MAX_RUN_PACKETS) {
@@ -349,11 +385,11 @@ export class SaTracker {
       d.overflowed = true;
       return;
     }
-    run.add(sa, ref.input, ref.frame, time.sec, time.nsec, time.digits);
+    run.add(sa, input, frame, sec, nsec, digits);
     const silence = this.options.silence;
     if (!d.isSilent(silence)) return;
     if (run.seconds >= silence.persistSeconds) {
-      this.confirmRun(d, { kind: 'reverse-silent', at: snapshot(ref), detail: `${run.packets} packets over ${run.seconds.toFixed(1)} s unanswered` });
+      this.confirmRun(d, { kind: 'reverse-silent', at: { input, frame: frame as FrameNumber, time: { sec, nsec, digits } }, detail: `${run.packets} packets over ${run.seconds.toFixed(1)} s unanswered` });
       return;
     }
     if (!run.provisional && this.options.onFinding) {

@@ -89,6 +89,10 @@ function counter(): DecodedRecordVisitor & { esp: number; records: number } {
     espRecord() {
       this.esp++;
     },
+    espFlow() {
+      this.esp++;
+      return true;
+    },
     record() {
       this.records++;
     },

@@ -2,7 +2,8 @@
 // and one FrameRef, rewritten for every packet and overwritten with other
 // values as soon as the call returns. Whatever the tracker keeps must be a
 // copy, so its findings and SAs must equal those of a run with a fresh
-// packet per call.
+// packet per call. The same holds for packets fed as numbers to
+// flowPacket(), as a capture read in a worker thread feeds them.
 
 import { describe, expect, it } from 'vitest';
 import type { ChildSa } from '../../src/sa/child-sa.js';
@@ -50,6 +51,28 @@ function reusingSender(t: SaTracker): Send {
     ref.time.sec = 1;
     ref.time.nsec = 1;
     packet.seq = 0;
+  };
+}
+
+/**
+ * Returns a sender that feeds the tracker as a capture read in a worker
+ * thread does. Each (source, destination, SPI) is a flow. Its first packet
+ * goes to packet(), and later ones to flowPacket(), or to packet() when
+ * flowPacket() does not take them. `takenBySpi` counts the packets that
+ * flowPacket() took.
+ */
+function flowSender(t: SaTracker, takenBySpi = new Map<number, number>()): Send {
+  const flows = new Map<string, number>();
+  return (ref, src, dst, spi, seq) => {
+    const key = `${src}>${dst}>${spi}`;
+    const known = flows.get(key);
+    if (known !== undefined && t.flowPacket(known, ref.input, ref.frame, ref.time.sec, ref.time.nsec, ref.time.digits, seq, 100)) {
+      takenBySpi.set(spi, (takenBySpi.get(spi) ?? 0) + 1);
+      return;
+    }
+    const flow = known ?? flows.size;
+    flows.set(key, flow);
+    t.packet({ kind: 'esp', ref, ip: { version: 4, src, dst, reassembled: false }, encapsulation: 'none', srcPort: 0, dstPort: 0, spi: spi as Spi, seq, length: 100, flow });
   };
 }
 
@@ -153,6 +176,27 @@ describe('SA tracker with reused packets', () => {
       expect(run(scenario, reusingSender)).toBe(run(scenario, freshSender));
     });
   }
+
+  for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    it(`flow packets give the fresh result: ${name}`, () => {
+      expect(run(scenario, (t) => flowSender(t))).toBe(run(scenario, freshSender));
+    });
+  }
+
+  it('flow packets take the common case only', () => {
+    const takenBy = (name: string) => {
+      const taken = new Map<number, number>();
+      const t = new SaTracker();
+      SCENARIOS[name]!(t, flowSender(t, taken));
+      t.finish();
+      return taken;
+    };
+    // Packets on an installed SA after the first of their flow.
+    expect(takenBy('long silence').get(0xd000b)).toBeGreaterThan(10);
+    // Packets on an SA deleted before they came, and on reserved SPIs, go to packet().
+    expect(takenBy('INVALID_SPI and Delete').get(0xe000a)).toBeUndefined();
+    expect(takenBy('before install and reserved SPIs').get(0)).toBeUndefined();
+  });
 
   it('reused packets scenarios raise findings', () => {
     const kinds = new Set<string>();

@@ -1,7 +1,6 @@
 // Several inputs merged into one timeline.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import type { CaptureSource, MergedCapture } from '../../src/capture/types.js';
 import type { CapturedFrame, FrameNumber } from '../../src/types.js';
 import { Merger } from '../../src/capture/merge.js';
 import { copyFrame, crafted, type ReadFrame } from './read.js';
+import { tempDir } from '../helpers/temp.js';
 
 async function drainMerged(merged: MergedCapture): Promise<ReadFrame[]> {
   const out: ReadFrame[] = [];
@@ -62,7 +62,7 @@ function pcapSeries(count: number, startMicros: number, stepMicros: number, tag:
 
 describe('capture merge', () => {
   it('keeps frame data intact across many batches', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-merge-'));
+    const dir = tempDir('spitrace-merge-');
     const a = join(dir, 'a.pcap');
     const b = join(dir, 'b.pcap.gz');
     writeFileSync(a, pcapSeries(20_000, 0, 10, 0));

@@ -1,13 +1,14 @@
 // Opening inputs: what is rejected and how, I/O errors, standard input.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CaptureFormatError, openCapture, openCaptures } from '../../src/capture/index.js';
 import { crafted, hex, readBytes, repoRoot } from './read.js';
+import { tempDir } from '../helpers/temp.js';
 
 async function rejection(run: () => Promise<unknown>): Promise<unknown> {
   try {
@@ -114,7 +115,7 @@ describe('standard input', () => {
   `;
 
   function runWithStdin(input: Uint8Array): { out: string[]; info: { compressed: boolean }; problems: unknown[] } {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-stdin-'));
+    const dir = tempDir('spitrace-stdin-');
     const file = join(dir, 'read.mts');
     writeFileSync(file, script.replace('./src/capture/index.ts', join(repoRoot, 'src/capture/index.ts')));
     const result = spawnSync(process.execPath, ['--import', 'tsx', file], { input, cwd: repoRoot, encoding: 'utf8' });

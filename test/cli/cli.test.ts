@@ -1,11 +1,11 @@
 // The command line end to end, in-process: outputs, languages and exit status.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { tempDir } from '../helpers/temp.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const scenarios = join(root, 'captures', 'scenarios');
@@ -93,7 +93,7 @@ describe('spitrace command line', () => {
   });
 
   it('analyze names a bad key file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-cli-'));
+    const dir = tempDir('spitrace-cli-');
     const bad = join(dir, 'ikev2_decryption_table');
     writeFileSync(bad, '0123456789abcdef,fedcba9876543210,zz,00,"AES-CBC-128 [RFC3602]",00,00,"HMAC_SHA2_256_128 [RFC4868]"\n');
     const r = await run('analyze', '--keys', bad, join(scenarios, 'clean-rekey.pcap'));
@@ -102,7 +102,7 @@ describe('spitrace command line', () => {
   });
 
   it('analyze writes an evidence capture', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-cli-'));
+    const dir = tempDir('spitrace-cli-');
     const out = join(dir, 'evidence.pcapng');
     const r = await run('analyze', '--evidence', out, '--keys', join(scenarios, 'black-hole-dpd.keys'), join(scenarios, 'black-hole-dpd.pcap'));
     expect(r.code).toBe(1);

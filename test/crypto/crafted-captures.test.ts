@@ -4,8 +4,7 @@
 // decrypt them.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cases } from '../../scripts/gen-captures/keys.js';
@@ -16,9 +15,10 @@ import { IkeDecrypter } from '../../src/ike/decrypt.js';
 import { parseIkeMessage } from '../../src/ike/message.js';
 import { loadKeys } from '../../src/keys/index.js';
 import type { IkeDatagram } from '../../src/types.js';
+import { tempDir } from '../helpers/temp.js';
 
 const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
-const dir = mkdtempSync(join(tmpdir(), 'spitrace-crafted-'));
+const dir = tempDir('spitrace-crafted-');
 
 async function written(name: string): Promise<{ capture: string; keys: string }> {
   const c = cases.find((k) => k.file === `keys/${name}.pcap`)!;
@@ -53,7 +53,7 @@ async function decrypt(name: string): Promise<Map<number, string>> {
 }
 
 function tshark(capture: string, keys: string): Map<number, string> {
-  const home = mkdtempSync(join(tmpdir(), 'spitrace-tshark-'));
+  const home = tempDir('spitrace-tshark-');
   mkdirSync(join(home, 'wireshark'));
   for (const table of ['ikev2_decryption_table', 'ikev1_decryption_table']) {
     if (existsSync(join(keys, table))) writeFileSync(join(home, 'wireshark', table), readFileSync(join(keys, table)));

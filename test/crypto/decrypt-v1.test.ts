@@ -1,8 +1,7 @@
 // IkeDecrypter on a crafted IKEv1 Main Mode and Quick Mode exchange encrypted
 // the way RFC 2409 Appendix B chains IVs, with 3DES and SHA1.
 
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cbcEncrypt } from '../../src/ike/crypto/ciphers.js';
@@ -11,6 +10,7 @@ import { IkeDecrypter } from '../../src/ike/decrypt.js';
 import { loadKeys } from '../../src/keys/index.js';
 import { toHex } from '../../src/util/bytes.js';
 import { bytes, concat, ikeHeader, ikeMessage, keysFrom, parse, pattern, payload, u16, u32 } from './fixtures.js';
+import { tempDir } from '../helpers/temp.js';
 
 const ICOOKIE = 'fafaeb49382a763c';
 const RCOOKIE = '36e65ad2f66f4403';
@@ -115,7 +115,7 @@ describe('IkeDecrypter, IKEv1', () => {
   });
 
   it('decrypts Quick Mode with a key that arrives after phase 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-late-'));
+    const dir = tempDir('spitrace-late-');
     writeFileSync(join(dir, 'keys'), '# filled in later\n');
     const keys = await loadKeys([dir]);
     const d = new IkeDecrypter(keys);

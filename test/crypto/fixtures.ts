@@ -1,14 +1,14 @@
 // Builders for the crafted IKE messages of the decrypter tests: payloads,
 // headers and datagrams, with keys the tests choose themselves.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseIkeMessage } from '../../src/ike/message.js';
 import type { IkeMessage } from '../../src/ike/types.js';
 import { loadKeys, type KeySet } from '../../src/keys/index.js';
 import type { FrameNumber, IkeDatagram } from '../../src/types.js';
 import { fromHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -71,7 +71,7 @@ export function parse(data: Uint8Array, src = '192.0.2.1', dst = '192.0.2.2', ti
 
 /** Loads a key table written to a temporary file. */
 export async function keysFrom(text: string): Promise<KeySet> {
-  const dir = mkdtempSync(join(tmpdir(), 'spitrace-decrypt-'));
+  const dir = tempDir('spitrace-decrypt-');
   const path = join(dir, 'keys');
   writeFileSync(path, text);
   return loadKeys([path]);

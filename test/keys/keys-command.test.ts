@@ -2,13 +2,13 @@
 // key; --wireshark writes tables that tshark 4.0 decrypts the capture with.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runKeysCommand, type KeysCommandOptions } from '../../src/cli/keys-command.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SK_E = '34da590c45afd029130204a7674c1e0f6678ee516e8ba478ece7b26bf4c048d7';
 const SK_A = '22ed5541275d3b1546e76cb769307cf7da3f6a7fbf5a6787dc1564436dbcaeda';
@@ -17,7 +17,7 @@ const table = `0990108657b89f4b,2c252c22a743832d,${SK_E},${SK_E},"AES-CBC-256 [R
 const espTable = `"IPv4","192.168.0.1","192.168.0.100","0x070883c2","AES-CBC [RFC3602]","0x${ESP_KEY}","HMAC-SHA-1-96 [RFC2404]","0x51c9213c18232f8f26c70c4dee6e0e6d56e31e8a"\n`;
 
 function folderWith(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'spitrace-keys-cmd-'));
+  const dir = tempDir('spitrace-keys-cmd-');
   for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
@@ -84,19 +84,19 @@ describe('spitrace keys', () => {
   });
 
   it('writes the three Wireshark tables', async () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'spitrace-ws-')), 'profile');
+    const out = join(tempDir('spitrace-ws-'), 'profile');
     await run([folderWith({ a: table, b: espTable })], { wireshark: out });
     expect(readFileSync(join(out, 'ikev2_decryption_table'), 'utf8').split('\n')[1]).toBe(table.trim());
   });
 
   it('writes esp_sa rows as Wireshark quotes them', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'spitrace-ws-'));
+    const out = tempDir('spitrace-ws-');
     await run([folderWith({ b: espTable })], { wireshark: out });
     expect(readFileSync(join(out, 'esp_sa'), 'utf8').split('\n')[1]).toBe(espTable.trim());
   });
 
   it('keeps rows of other SAs already in the folder', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'spitrace-ws-'));
+    const out = tempDir('spitrace-ws-');
     const other = table.replace('0990108657b89f4b', '1111111111111111');
     writeFileSync(join(out, 'ikev2_decryption_table'), other);
     await run([folderWith({ a: table })], { wireshark: out });
@@ -110,7 +110,7 @@ const hasTshark = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status
 
 describe.skipIf(!existsSync(baseline) || !hasTshark)('tables written from charon logs', () => {
   it('let tshark 4.0 decrypt every IKE message and ESP packet of the capture', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'spitrace-tshark-'));
+    const home = tempDir('spitrace-tshark-');
     mkdirSync(join(home, 'wireshark'));
     await run([join(baseline, 'logs', 'charon-a.log.gz')], { wireshark: join(home, 'wireshark') });
     writeFileSync(join(home, 'wireshark', 'preferences'), 'esp.enable_encryption_decode: TRUE\n');

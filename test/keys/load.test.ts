@@ -1,20 +1,20 @@
 // loadKeys(): files and folders, detection by content, merging repeated paths
 // and duplicate keys, refresh() for growing files, and keys never printed.
 
-import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { KeyFileError, loadKeys, SecretBytes } from '../../src/keys/index.js';
+import { tempDir } from '../helpers/temp.js';
 
 const SK_E = '34da590c45afd029130204a7674c1e0f6678ee516e8ba478ece7b26bf4c048d7';
 const SK_A = '22ed5541275d3b1546e76cb769307cf7da3f6a7fbf5a6787dc1564436dbcaeda';
 const row = (ispi: string) => `${ispi},2c252c22a743832d,${SK_E},${SK_E},"AES-CBC-256 [RFC3602]",${SK_A},${SK_A},"HMAC_SHA2_256_128 [RFC4868]"\n`;
 
 function folder(): string {
-  return mkdtempSync(join(tmpdir(), 'spitrace-load-'));
+  return tempDir('spitrace-load-');
 }
 
 describe('loadKeys', () => {

@@ -2,14 +2,14 @@
 // through the thread's checkin line, CHILD_SA keys to the SPIs installed
 // after them, in plain and gzip form.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { loadKeys } from '../../src/keys/index.js';
 import { parseCharonLog } from '../../src/keys/strongswan-log.js';
 import { toHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
 /** Prints a key the way charon's %B format does: 16 bytes per line, hex then ASCII. */
 function dump(thread: string, context: string, name: string, bytes: number[]): string[] {
@@ -107,7 +107,7 @@ describe('charon log reader', () => {
   });
 
   it('loads a gzip-compressed log by content', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spitrace-charon-'));
+    const dir = tempDir('spitrace-charon-');
     const path = join(dir, 'whatever.txt');
     writeFileSync(path, gzipSync(initiatorLog));
     const set = await loadKeys([path]);

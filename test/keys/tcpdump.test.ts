@@ -1,14 +1,14 @@
 // tcpdump -E secrets ("0xSPI@dst algo:key" and "ikev2 I|R ...") and
 // libreswan logs that print the ikev2 lines.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyFileError, loadKeys } from '../../src/keys/index.js';
 import { toHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'spitrace-tcpdump-'));
+const dir = tempDir('spitrace-tcpdump-');
 let counter = 0;
 function file(content: string): string {
   const path = join(dir, `secrets-${counter++}`);

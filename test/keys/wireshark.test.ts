@@ -1,14 +1,14 @@
 // Wireshark's key tables: ikev2_decryption_table, ikev1_decryption_table and
 // esp_sa, as Wireshark 4.0 writes them and as people edit them by hand.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KeyFileError, loadKeys } from '../../src/keys/index.js';
 import { toHex } from '../../src/util/bytes.js';
+import { tempDir } from '../helpers/temp.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'spitrace-keys-'));
+const dir = tempDir('spitrace-keys-');
 let counter = 0;
 function file(content: string): string {
   const path = join(dir, `table-${counter++}`);

@@ -184,18 +184,18 @@ describe('SA tracker with reused packets', () => {
   }
 
   it('flow packets take the common case only', () => {
-    const takenBy = (name: string) => {
-      const taken = new Map<number, number>();
+    const takenBySpi = (name: string) => {
+      const counts = new Map<number, number>();
       const t = new SaTracker();
-      SCENARIOS[name]!(t, flowSender(t, taken));
+      SCENARIOS[name]!(t, flowSender(t, counts));
       t.finish();
-      return taken;
+      return counts;
     };
     // Packets on an installed SA after the first of their flow.
-    expect(takenBy('long silence').get(0xd000b)).toBeGreaterThan(10);
+    expect(takenBySpi('long silence').get(0xd000b)).toBeGreaterThan(10);
     // Packets on an SA deleted before they came, and on reserved SPIs, go to packet().
-    expect(takenBy('INVALID_SPI and Delete').get(0xe000a)).toBeUndefined();
-    expect(takenBy('before install and reserved SPIs').get(0)).toBeUndefined();
+    expect(takenBySpi('INVALID_SPI and Delete').get(0xe000a)).toBeUndefined();
+    expect(takenBySpi('before install and reserved SPIs').get(0)).toBeUndefined();
   });
 
   it('reused packets scenarios raise findings', () => {

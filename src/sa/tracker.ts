@@ -229,7 +229,7 @@ export class SaTracker {
     const sa = f.sa;
     const links = sa.links;
     const src = f.src;
-    if (links === null || links.src !== src || sa.first === null || !sa.accepting) return false;
+    if (links === null || links.src !== src || sa.first === null || this.verdict(sa) !== 'ok') return false;
     sa.add(input, frame, sec, nsec, digits, src, seq, length, f.encapsulation, f.srcPort, f.dstPort);
     this.heard(links.reverse, sec, nsec);
     this.accepted(sa, links, src, input, frame, sec, nsec, digits);

@@ -168,10 +168,10 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
     this.decoder.decodeRecord(input, buf, start, caplen, origLength, sec, nsec, digits, frame, linkType);
   }
 
-  /** Feeds a later ESP packet of a flow, as numbers, when nothing but the SA tracker's common case applies; see DecodedRecordVisitor. */
+  /** Feeds a later ESP packet of a flow, given as numbers, straight to the SA tracker, or returns false when it needs espRecord(); see DecodedRecordVisitor. */
   espFlow(flow: number, frame: number, sec: number, nsec: number, digits: number, seq: number, length: number): boolean {
-    // A subclass with its own esp() must get every packet there, and while
-    // fragments wait, the decoder expires them at every frame (espRecord).
+    // A subclass with its own esp() must get every packet there, and pending
+    // fragments must be expired at every frame. Both need espRecord().
     if (!this.plainEsp || this.decoder.fragmentsPending) return false;
     const input = this.scanInput;
     if (!this.tracker.flowPacket(flow, input, frame, sec, nsec, digits, seq, length)) return false;

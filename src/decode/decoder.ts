@@ -111,7 +111,7 @@ export class Decoder {
     this.fast.decodeRecord(input, record);
   }
 
-  /** True while fragments wait for reassembly: then every frame must pass through decode() or decodeEspRecord(), which expire old ones. */
+  /** True while fragments wait for reassembly. Every frame must then pass through decode() or decodeEspRecord(), which expire old fragment sets. */
   get fragmentsPending(): boolean {
     return this.reassembler.size !== 0;
   }

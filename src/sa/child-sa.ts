@@ -228,7 +228,7 @@ export class ChildSa {
     return true;
   }
 
-  /** Counts a packet given as numbers, once `first` is set: the part of count() that runs for every packet. */
+  /** Counts a packet given as numbers, once `first` is set. count() sets it first, and SaTracker.flowPacket takes only SAs that have it. */
   add(input: number, frame: number, sec: number, nsec: number, digits: number, src: string, seq: number, length: number, encapsulation: Encapsulation, srcPort: number, dstPort: number): void {
     this.packets += 1;
     this.bytes += length;

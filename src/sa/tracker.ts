@@ -87,7 +87,7 @@ interface FlowState {
   encapsulation: Encapsulation;
   srcPort: number;
   dstPort: number;
-  /** An SPI below 256, which packet() notes for every packet. */
+  /** True for an SPI below 256, whose every packet packet() records in a reserved-spi finding. */
   reserved: boolean;
 }
 

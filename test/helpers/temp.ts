@@ -8,7 +8,8 @@ import { afterAll } from 'vitest';
 
 const created: string[] = [];
 
-// Vitest evaluates this module once per test file, so the hook belongs to that file.
+// Vitest isolates test files by default (`isolate: true`), so it evaluates
+// this module once per file and the hook belongs to that file.
 afterAll(() => {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 });

@@ -1,15 +1,17 @@
 // The baseline: a plain chunked walk over a little-endian microsecond pcap
-// (the benchmark capture) that reads each ESP SPI. Reads 4 MiB at a time with
-// readSync, moves a partial record to the front, and does nothing else.
+// (the benchmark capture) that reads each ESP SPI. Reads CHUNK bytes at a
+// time with readSync (4 MiB unless given), moves a partial record to the
+// front, and does nothing else.
 // Prints one JSON line: frames, ESP packets, seconds, peak RSS in KiB.
 //
-// Usage: node bench/walk.mjs FILE
+// Usage: node bench/walk.mjs [--chunk BYTES] FILE
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import { espSpi } from './spi.mjs';
 
-const CHUNK = 4 << 20;
-const path = process.argv[2];
+const chunkAt = process.argv.indexOf('--chunk');
+const CHUNK = chunkAt >= 0 ? Number(process.argv[chunkAt + 1]) : 4 << 20;
+const path = process.argv[process.argv.length - 1];
 const started = process.hrtime.bigint();
 
 const fd = openSync(path, 'r');

@@ -228,10 +228,10 @@ const large = ensureCapture(`bench-${largeFrames >= 1e6 ? `${largeFrames / 1e6}m
 const small = ensureCapture(`bench-${smallFrames >= 1e6 ? `${smallFrames / 1e6}m` : `${smallFrames / 1e3}k`}`, smallFrames);
 
 /**
- * The baseline is the fastest plain walk over three read sizes: which size
- * reads fastest depends on the machine's caches (on one machine 256 KiB reads
- * took 0.67 s where 4 MiB reads took 0.89 s), and a baseline slowed by its
- * read size would flatter every ratio measured against it.
+ * Read sizes of the plain walk. Which size reads fastest depends on the
+ * machine's caches: on one machine 256 KiB reads took 0.67 s where 4 MiB
+ * reads took 0.89 s. The fastest counts as the baseline, because a baseline
+ * slowed by its read size would flatter every ratio measured against it.
  */
 const WALK_CHUNKS = [256 << 10, 1 << 20, 4 << 20];
 

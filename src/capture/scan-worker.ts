@@ -44,8 +44,7 @@ import type { CaptureSource, RecordVisitor } from './types.js';
  * the walk after it finds the bytes still in the processor's cache when the
  * chunk fits there. On a machine with 2 MiB of L2 cache per core, analyze
  * took 1.20 s over the 5 M-frame benchmark capture with 256 KiB reads and
- * 1.27 s with 1 MiB reads (twelve runs each); 1 MiB had read as fast as
- * 4 MiB and taken 3 MiB less memory.
+ * 1.27 s with 1 MiB reads (means of twelve runs each).
  */
 const THREAD_CHUNK_SIZE = 256 << 10;
 

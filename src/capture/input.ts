@@ -5,8 +5,7 @@
 
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { gunzipMembers, GzipFault } from './gzip.js';
 
 /** Reason an input ended before its bytes ran out (a cut or corrupt gzip stream). */
 export interface InputFailure {
@@ -154,16 +153,14 @@ class StreamInput implements ByteInput {
   sizeHint: number | null = null;
   private pending: Uint8Array | null = null;
   private done = false;
-  private readonly chunks: AsyncIterator<Uint8Array>;
 
+  /** `close` stops `chunks` and closes what it reads from. */
   constructor(
-    private readonly stream: Readable,
+    private readonly chunks: AsyncIterator<Uint8Array>,
     readonly interactive: boolean,
     private readonly onError: (err: unknown) => InputFailure,
     private readonly closeUnderlying: () => Promise<void>,
-  ) {
-    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  }
+  ) {}
 
   async read(into: Uint8Array, offset: number, length: number): Promise<number> {
     while (this.pending === null || this.pending.length === 0) {
@@ -189,7 +186,6 @@ class StreamInput implements ByteInput {
 
   async close(): Promise<void> {
     this.done = true;
-    this.stream.destroy();
     await this.closeUnderlying();
   }
 }
@@ -198,12 +194,14 @@ class StreamInput implements ByteInput {
 export function stdinInput(): ByteInput {
   const stdin = process.stdin;
   return new StreamInput(
-    stdin,
+    stdin[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>,
     true,
     (err) => {
       throw new Error(`-: read from standard input failed (${(err as Error).message})`, { cause: err });
     },
-    async () => {},
+    async () => {
+      stdin.destroy();
+    },
   );
 }
 
@@ -211,10 +209,10 @@ const GZIP_READ_SIZE = 1 << 20;
 const GZIP_OUTPUT_CHUNK = 1 << 16;
 
 /**
- * Decompresses `base` as gzip. `head` contains the bytes already read
- * from `base` to recognise the format. A cut stream ends with a "truncated"
- * failure and a corrupt one with "malformed", after every byte zlib could
- * decompress before the fault.
+ * Decompresses `base` as gzip (see gzip.ts). `head` contains the bytes
+ * already read from `base` to recognise the format. A cut stream ends with a
+ * "truncated" failure, and a corrupt one or one followed by other data with
+ * "malformed", after every byte that could be decompressed before the fault.
  */
 export function gzipInput(base: ByteInput, head: Uint8Array): ByteInput {
   const readSize = Math.max(4096, Math.min(GZIP_READ_SIZE, base.size ?? GZIP_READ_SIZE));
@@ -227,13 +225,10 @@ export function gzipInput(base: ByteInput, head: Uint8Array): ByteInput {
       yield chunk.subarray(0, n);
     }
   }
-  const source = Readable.from(compressed(), { objectMode: false });
-  const gunzip: Gunzip = createGunzip({ chunkSize: GZIP_OUTPUT_CHUNK });
-  // An I/O error in the file propagates through gunzip and is thrown by read().
-  source.on('error', (err) => gunzip.destroy(err));
-  source.pipe(gunzip);
-  const input = new StreamInput(gunzip, base.interactive, describeGzipError, async () => {
-    source.destroy();
+  // An I/O error in the file propagates through the generators and is thrown by read().
+  const output = gunzipMembers(compressed(), GZIP_OUTPUT_CHUNK);
+  const input = new StreamInput(output, base.interactive, describeGzipError, async () => {
+    await output.return(undefined);
     await base.close();
   });
   // Not the decompressed size, but a hint for sizing the reader's buffer.
@@ -242,8 +237,9 @@ export function gzipInput(base: ByteInput, head: Uint8Array): ByteInput {
 }
 
 function describeGzipError(err: unknown): InputFailure {
+  if (err instanceof GzipFault) return { reason: err.reason, cause: err.kind };
   const e = err as NodeJS.ErrnoException;
-  // zlib returns Z_BUF_ERROR when the input ends inside a member.
+  // zlib returns Z_BUF_ERROR when the input ends inside the deflate data.
   if (e.code === 'Z_BUF_ERROR') return { reason: 'gzip stream cut short', cause: 'truncated' };
   if (typeof e.code === 'string' && e.code.startsWith('Z_')) return { reason: `corrupt gzip stream (${e.message})`, cause: 'malformed' };
   throw err;

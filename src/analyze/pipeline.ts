@@ -24,7 +24,10 @@ export interface AnalyzeOptions {
   keepIkeMessages: boolean;
   /** Also keep every parsed IKE message, for the --ike payload trees. */
   keepParsedIkeMessages: boolean;
-  /** Anomalies kept in full; later ones are only counted. */
+  /**
+   * Anomalies kept in full; later ones are only counted. The problems of the
+   * capture files themselves are always kept: the readers bound them per file.
+   */
   maxAnomalies: number;
   onFinding?: TrackerOptions['onFinding'];
   /** Live capture: findings carry only the frames added since they were last reported (see TrackerOptions.streaming). */
@@ -226,12 +229,12 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
     this.tracker.icmpError(packet);
   }
 
-  anomaly(anomaly: Anomaly): void {
+  anomaly(anomaly: Anomaly, alwaysListed = false): void {
     this.counts.anomalies += 1;
     if (!anomaly.time && this.currentInput === anomaly.input && this.currentFrame === anomaly.frame) {
       anomaly.time = { sec: this.currentSec, nsec: this.currentNsec, digits: this.currentDigits };
     }
-    if (this.anomalies.length < this.options.maxAnomalies) this.anomalies.push(anomaly);
+    if (alwaysListed || this.anomalies.length < this.options.maxAnomalies) this.anomalies.push(anomaly);
     else this.anomaliesDropped += 1;
     this.options.onAnomaly?.(anomaly);
   }
@@ -240,10 +243,14 @@ export class Analysis implements PacketSink, DecodedRecordVisitor {
     this.counts.notDecoded[reason] = (this.counts.notDecoded[reason] ?? 0) + 1;
   }
 
-  /** Records the problems of capture file `input` itself (a cut last record, a bad block). */
+  /**
+   * Records the problems of capture file `input` itself (a cut last record, a
+   * bad block, data after the gzip stream). They are listed past maxAnomalies,
+   * because one of them can mean that the rest of the file was not read.
+   */
   captureProblems(source: CaptureSource, input: number): void {
     for (const p of source.problems) {
-      this.anomaly({ input, frame: p.frame as FrameNumber, layer: p.layer, reason: p.reason, cause: p.cause, ...(p.offset !== undefined ? { offset: p.offset } : {}) });
+      this.anomaly({ input, frame: p.frame as FrameNumber, layer: p.layer, reason: p.reason, cause: p.cause, ...(p.offset !== undefined ? { offset: p.offset } : {}) }, true);
     }
   }
 

@@ -3,6 +3,7 @@
 // detail, then the per-SA and per-IKE-SA tables.
 
 import type { AnalysisResult } from '../analyze/result.js';
+import type { CaptureProblem } from '../capture/types.js';
 import { keyLogHint } from '../keys/hints.js';
 import type { ChildSa, ChildSaState } from '../sa/child-sa.js';
 import { FLAGGING_KINDS, type Finding, type Severity } from '../sa/findings.js';
@@ -11,6 +12,9 @@ import type { FrameRef } from '../types.js';
 import { compareTime, escapeForTerminal, formatSpi, formatTime } from '../util/format.js';
 import { CATALOG, findingMessage } from './catalog.js';
 import { type Lang, type UiKey, ui } from './i18n.js';
+
+/** Layers of the problems of a capture file itself (CaptureProblem), as against a packet's. */
+const CAPTURE_LAYERS: ReadonlySet<string> = new Set<CaptureProblem['layer']>(['pcap', 'pcapng', 'gzip']);
 
 const SEVERITY_KEYS: Record<Severity, UiKey> = { error: 'severityError', warning: 'severityWarning', info: 'severityInfo' };
 
@@ -295,15 +299,18 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
 
   if (r.counts.anomalies > 0) {
     out.push('', `${ui(o.lang, 'anomalies')}: ${r.counts.anomalies}`);
-    const byReason = new Map<string, { n: number; first: string }>();
+    const byReason = new Map<string, { n: number; first: string; capture: boolean }>();
     for (const a of r.anomalies) {
       const key = `${a.layer}: ${a.reason}`;
       const entry = byReason.get(key);
       if (entry) entry.n += 1;
-      else byReason.set(key, { n: 1, first: o.multipleInputs ? `${a.input}:${a.frame}` : String(a.frame) });
+      else byReason.set(key, { n: 1, first: o.multipleInputs ? `${a.input}:${a.frame}` : String(a.frame), capture: CAPTURE_LAYERS.has(a.layer) });
     }
+    // The capture files' own problems come first: one of them can mean that the rest of a file was not read.
+    const reasons = [...byReason].sort(([, a], [, b]) => Number(b.capture) - Number(a.capture));
     // NOTE: the decoders write anomaly reasons in English, and they stay English in every language. Only the words around them are translated.
-    for (const [key, v] of [...byReason].slice(0, 30)) out.push(`  ${escapeForTerminal(key)}  ${ui(o.lang, 'anomalyCount', { n: v.n, first: v.first })}`);
+    for (const [key, v] of reasons.slice(0, 30)) out.push(`  ${escapeForTerminal(key)}  ${ui(o.lang, 'anomalyCount', { n: v.n, first: v.first })}`);
+    if (r.anomaliesDropped > 0) out.push(`  ${ui(o.lang, 'anomaliesNotListed', { n: r.anomaliesDropped })}`);
   }
   return out.join('\n') + '\n';
 }

@@ -115,6 +115,8 @@ export interface QuotedPacket {
   dst: string;
   /** IP protocol number of the quoted packet (50 ESP, 51 AH, 17 UDP...). */
   protocol: number;
+  /** Offset in the quoted packet of the Protocol or Next Header field that contains `protocol`. */
+  protocolOffset: number;
   srcPort: number | null;
   dstPort: number | null;
   /** SPI of a quoted ESP or AH header (ESP in UDP included) when it is present. */
@@ -130,6 +132,11 @@ export interface IcmpError {
   icmpVersion: 4 | 6;
   icmpType: number;
   icmpCode: number;
+  /**
+   * The pointer of an ICMPv6 Parameter Problem (RFC 4443 section 3.4): the
+   * offset in the quoted packet of the field in error. Null for other messages.
+   */
+  pointer: number | null;
   quoted: QuotedPacket | null;
 }
 

@@ -16,6 +16,7 @@ const ICMP_HEADER = 8;
 const ICMPV4_ERRORS = new Set([3, 4, 5, 11, 12]);
 /** ICMPv6 error types (RFC 4443 §3): destination unreachable, packet too big, time exceeded, parameter problem. */
 const ICMPV6_ERRORS = new Set([1, 2, 3, 4]);
+const ICMPV6_PARAMETER_PROBLEM = 4;
 
 /** Decodes an ICMP (version 4) or ICMPv6 (version 6) message at p.start; errors become IcmpError records. */
 export function decodeIcmp(ctx: FrameContext, p: IpPayload, icmpVersion: 4 | 6): void {
@@ -23,7 +24,8 @@ export function decodeIcmp(ctx: FrameContext, p: IpPayload, icmpVersion: 4 | 6):
   const r = new ByteReader(p.buf, p.start, p.end);
   const type = r.u8();
   const code = r.u8();
-  r.skip(6); // checksum and the type-specific word
+  r.skip(2); // checksum
+  const word = r.u32(); // type-specific: unused, a pointer, an MTU...
   if (r.short) {
     // Only errors matter here; an informational message cut short is simply not IPsec.
     if (p.end - p.start >= 1 && !(icmpVersion === 4 ? ICMPV4_ERRORS : ICMPV6_ERRORS).has(type)) {
@@ -50,6 +52,7 @@ export function decodeIcmp(ctx: FrameContext, p: IpPayload, icmpVersion: 4 | 6):
     icmpVersion,
     icmpType: type,
     icmpCode: code,
+    pointer: icmpVersion === 6 && type === ICMPV6_PARAMETER_PROBLEM ? word : null,
     quoted,
   });
 }
@@ -72,6 +75,7 @@ function parseQuotedIpv4(buf: Uint8Array, start: number, end: number): QuotedPac
     src: formatIpv4(buf, start + 12),
     dst: formatIpv4(buf, start + 16),
     protocol,
+    protocolOffset: 9,
     srcPort: null,
     dstPort: null,
     spi: null,
@@ -89,6 +93,7 @@ function parseQuotedIpv6(buf: Uint8Array, start: number, end: number): QuotedPac
     src: formatIpv6(buf, start + 8),
     dst: formatIpv6(buf, start + 24),
     protocol: buf[start + 6]!,
+    protocolOffset: 6,
     srcPort: null,
     dstPort: null,
     spi: null,
@@ -101,6 +106,7 @@ function parseQuotedIpv6(buf: Uint8Array, start: number, end: number): QuotedPac
       const next = buf[at]!;
       const offset = readU16(buf, at + 2) & 0xfff8;
       quoted.protocol = next;
+      quoted.protocolOffset = at - start;
       if (offset !== 0) return quoted;
       protocol = next;
       at += 8;
@@ -109,8 +115,9 @@ function parseQuotedIpv6(buf: Uint8Array, start: number, end: number): QuotedPac
     if (protocol !== IPPROTO_HOPOPTS && protocol !== IPPROTO_ROUTING && protocol !== IPPROTO_DSTOPTS) break;
     if (at + 2 > end) return quoted;
     protocol = buf[at]!;
-    at += (buf[at + 1]! + 1) * 8;
     quoted.protocol = protocol;
+    quoted.protocolOffset = at - start;
+    at += (buf[at + 1]! + 1) * 8;
   }
   readQuotedUpperLayer(quoted, buf, at, end);
   return quoted;

@@ -77,7 +77,13 @@ function secondsSince(time: number, ref: FrameRef): number {
 /** True for ICMP errors reporting an undelivered packet (not "fragmentation needed" or "time exceeded"). */
 function isDeliveryFailure(p: IcmpError): boolean {
   if (p.icmpVersion === 4) return p.icmpType === 3 && p.icmpCode !== 4;
-  return p.icmpType === 1;
+  if (p.icmpType === 1) return true;
+  // IPv6 has no protocol unreachable: a node that does not process ESP or AH sends Parameter Problem
+  // code 1, "unrecognized Next Header type encountered", pointing at the Next Header field that names
+  // it (RFC 8200 section 4, RFC 4443 section 3.4).
+  const q = p.quoted;
+  if (p.icmpType !== 4 || p.icmpCode !== 1 || q === null || p.pointer !== q.protocolOffset) return false;
+  return q.protocol === 50 || q.protocol === 51;
 }
 
 /** The fields every packet of a flow shares, kept from its first packet (see SaTracker.flowPacket). */

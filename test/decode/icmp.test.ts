@@ -19,7 +19,8 @@ describe('ICMP errors', () => {
         icmpVersion: 4,
         icmpType: 3,
         icmpCode: 2,
-        quoted: { version: 4, src: '192.0.2.1', dst: '198.51.100.2', protocol: 50, srcPort: null, dstPort: null, spi: 0xc0ffee01 },
+        pointer: null,
+        quoted: { version: 4, src: '192.0.2.1', dst: '198.51.100.2', protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0xc0ffee01 },
       },
     ]);
   });
@@ -96,13 +97,16 @@ describe('ICMPv6 errors', () => {
       ),
     ]);
     expect(sink.icmpErrors.map((e) => [e.icmpVersion, e.icmpType, e.icmpCode])).toEqual([[6, 1, 4]]);
-    expect(sink.icmpErrors[0]?.quoted).toEqual({ version: 6, src: '2001:db8::1', dst: '2001:db8:1::2', protocol: 50, srcPort: null, dstPort: null, spi: 0xc0ffee01 });
+    expect(sink.icmpErrors[0]?.quoted).toEqual({ version: 6, src: '2001:db8::1', dst: '2001:db8:1::2', protocol: 50, protocolOffset: 6, srcPort: null, dstPort: null, spi: 0xc0ffee01 });
+    expect(sink.icmpErrors[0]?.pointer).toBeNull();
   });
 
   it('packet too big quoting ESP behind extension headers', () => {
     const quoted = ipv6(esp(0xc0ffee01, 1), { nextHeader: 50, extensions: [{ type: 0 }, { type: 60 }] });
     const sink = decodeAll([frame(ipv6(icmpv6(2, 0, quoted, 1280), { nextHeader: 58, src: ADDRESS6_B, dst: ADDRESS6_A }), RAW)]);
     expect(sink.icmpErrors[0]?.quoted).toMatchObject({ protocol: 50, spi: 0xc0ffee01 });
+    // The Next Header that names ESP is the first byte of the Destination Options header, after 40 + 8 bytes.
+    expect(sink.icmpErrors[0]?.quoted?.protocolOffset).toBe(48);
   });
 
   it('quoted first fragment gives the UDP ports', () => {
@@ -114,7 +118,8 @@ describe('ICMPv6 errors', () => {
   it('parameter problem quoting AH gives the AH SPI', () => {
     const quoted = ipv6(ah(58, 0, 0, icmpv6(128, 0, filler(8)), 4), { nextHeader: 51 });
     const sink = decodeAll([frame(ipv6(icmpv6(4, 1, quoted, 40), { nextHeader: 58, src: ADDRESS6_B, dst: ADDRESS6_A }), RAW)]);
-    expect(sink.icmpErrors[0]?.quoted).toMatchObject({ protocol: 51, spi: 0 });
+    expect(sink.icmpErrors[0]?.quoted).toMatchObject({ protocol: 51, protocolOffset: 6, spi: 0 });
+    expect(sink.icmpErrors[0]?.pointer).toBe(40);
     expect(sink.ahs).toHaveLength(0);
   });
 

@@ -129,7 +129,8 @@ const SCENARIOS: Record<string, (t: SaTracker, send: Send) => void> = {
         icmpVersion: 4,
         icmpType: 3,
         icmpCode: 3,
-        quoted: { version: 4, src: A, dst: B, protocol: 50, srcPort: null, dstPort: null, spi: 0x9000b as Spi },
+        pointer: null,
+        quoted: { version: 4, src: A, dst: B, protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0x9000b as Spi },
       };
       t.icmpError(icmp);
     }

@@ -46,7 +46,8 @@ function portUnreachable(ref: FrameRef, spi: number): IcmpError {
     icmpVersion: 4,
     icmpType: 3,
     icmpCode: 3,
-    quoted: { version: 4, src: A, dst: B, protocol: 17, srcPort: 4500, dstPort: 4500, spi: spi as Spi },
+    pointer: null,
+    quoted: { version: 4, src: A, dst: B, protocol: 17, protocolOffset: 9, srcPort: 4500, dstPort: 4500, spi: spi as Spi },
   };
 }
 
@@ -248,6 +249,40 @@ describe('SA tracker', () => {
       t.icmpError(portUnreachable(clock.at(s + 0.001), 0x9100b));
     }
     expect(flagged(t.finish().findings)).toEqual(lost);
+  });
+
+  it('tracker takes IPv6 unrecognized Next Header as unreachable', () => {
+    // One receiver per address family, with ESP on an SPI that was never negotiated, each packet answered
+    // by the receiver's error: ICMP protocol unreachable for IPv4, and for IPv6 Parameter Problem
+    // code 1, which a node sends for a Next Header it does not process (RFC 8200 section 4).
+    const A6 = '2001:db8::1';
+    const B6 = '2001:db8::2';
+    const findingsFor = (version: 4 | 6, icmpType: number, icmpCode: number, pointer: number | null = null): Finding[] => {
+      const t = new SaTracker();
+      const clock = new Clock();
+      const [src, dst] = version === 4 ? [A, B] : [A6, B6];
+      for (let s = 1; s < 6; s += 0.5) {
+        const packet = esp(clock.at(s), src, dst, 0x55555555, s * 2);
+        t.packet({ ...packet, ip: { version, src, dst, reassembled: false }, encapsulation: 'none', srcPort: 0, dstPort: 0 });
+        t.icmpError({
+          kind: 'icmp-error',
+          ref: clock.at(s + 0.001),
+          ip: { version, src: dst, dst: src, reassembled: false },
+          icmpVersion: version,
+          icmpType,
+          icmpCode,
+          pointer,
+          quoted: { version, src, dst, protocol: 50, protocolOffset: version === 4 ? 9 : 6, srcPort: null, dstPort: null, spi: 0x55555555 as Spi },
+        });
+      }
+      return t.finish().findings;
+    };
+    const ipv4 = kinds(findingsFor(4, 3, 2));
+    expect(ipv4).toContain('spi-not-installed');
+    expect(kinds(findingsFor(6, 4, 1, 6))).toEqual(ipv4);
+    // Code 1 pointing elsewhere names another Next Header, and code 0 (erroneous header field) is not about ESP.
+    expect(kinds(findingsFor(6, 4, 1, 40))).toEqual(['spi-unknown-origin']);
+    expect(kinds(findingsFor(6, 4, 0, 6))).toEqual(['spi-unknown-origin']);
   });
 
   it('tracker ends a black hole with dpd-restart', () => {

@@ -121,6 +121,8 @@ export interface QuotedPacket {
   dstPort: number | null;
   /** SPI of a quoted ESP or AH header (ESP in UDP included) when it is present. */
   spi: Spi | null;
+  /** Sequence number of that ESP or AH header when the quote reaches it. */
+  seq: number | null;
 }
 
 /** An ICMP or ICMPv6 error message (destination unreachable, time exceeded, parameter problem, packet too big). */

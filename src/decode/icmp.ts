@@ -79,6 +79,7 @@ function parseQuotedIpv4(buf: Uint8Array, start: number, end: number): QuotedPac
     srcPort: null,
     dstPort: null,
     spi: null,
+    seq: null,
   };
   // Only the first fragment carries the upper-layer header.
   if (fragmentOffset === 0) readQuotedUpperLayer(quoted, buf, start + headerLength, end);
@@ -97,6 +98,7 @@ function parseQuotedIpv6(buf: Uint8Array, start: number, end: number): QuotedPac
     srcPort: null,
     dstPort: null,
     spi: null,
+    seq: null,
   };
   let protocol = quoted.protocol;
   let at = start + 40;
@@ -123,14 +125,16 @@ function parseQuotedIpv6(buf: Uint8Array, start: number, end: number): QuotedPac
   return quoted;
 }
 
-/** Fills in ports and the SPI from whatever part of the upper-layer header was quoted. */
+/** Fills in ports, the SPI and the sequence number from whatever part of the upper-layer header was quoted. */
 function readQuotedUpperLayer(quoted: QuotedPacket, buf: Uint8Array, start: number, end: number): void {
   switch (quoted.protocol) {
     case IPPROTO_ESP:
       if (start + 4 <= end) quoted.spi = readU32(buf, start) as Spi;
+      if (start + 8 <= end) quoted.seq = readU32(buf, start + 4);
       return;
     case IPPROTO_AH:
       if (start + 8 <= end) quoted.spi = readU32(buf, start + 4) as Spi;
+      if (start + 12 <= end) quoted.seq = readU32(buf, start + 8);
       return;
     case IPPROTO_TCP:
     case IPPROTO_UDP: {
@@ -142,6 +146,7 @@ function readQuotedUpperLayer(quoted: QuotedPacket, buf: Uint8Array, start: numb
       if (start + 12 <= end) {
         const spi = readU32(buf, start + 8);
         if (spi !== 0) quoted.spi = spi as Spi;
+        if (spi !== 0 && start + 16 <= end) quoted.seq = readU32(buf, start + 12);
       }
       return;
     }

@@ -10,7 +10,7 @@
 // An SPI is chosen by the receiver for its own inbound SA (RFC 7296 §3.3.1,
 // RFC 2409 §5.5), so a packet is judged against the SAs of its destination.
 
-import type { AhPacket, Encapsulation, EspPacket, FrameNumber, FrameRef, IcmpError, Spi } from '../types.js';
+import type { AhPacket, Encapsulation, EspPacket, FrameNumber, FrameRef, IcmpError, QuotedPacket, Spi } from '../types.js';
 import { compareTime, secondsBetween } from '../util/format.js';
 import { type ChildSa, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, IpsecProtocol, SaEvent } from './events.js';
@@ -86,6 +86,37 @@ function isDeliveryFailure(p: IcmpError): boolean {
   return q.protocol === 50 || q.protocol === 51;
 }
 
+/** ICMP errors remembered to recognise a copy captured in another input. */
+const RECENT_ICMP_ERRORS = 32;
+
+/**
+ * Recent ICMP errors by what they quote, to recognise the same error
+ * captured in two inputs. The key leaves out addresses and, when an SPI was
+ * quoted, ports, because a NAT between the capture points rewrites them in
+ * the quote. The SPI and sequence number pick out the packet.
+ */
+class RecentIcmpErrors {
+  private readonly keys: string[] = new Array<string>(RECENT_ICMP_ERRORS).fill('');
+  private readonly inputs = new Int32Array(RECENT_ICMP_ERRORS);
+  private readonly times = new Float64Array(RECENT_ICMP_ERRORS);
+  private next = 0;
+
+  /** Returns true when the same error was seen within a second in another input, as ChildSa.count decides for ESP. Otherwise remembers it. */
+  seenElsewhere(p: IcmpError, q: QuotedPacket): boolean {
+    const packet = q.spi === null ? `${q.srcPort}-${q.dstPort}` : `${q.spi}-${q.seq}`;
+    const key = `${p.icmpVersion}/${p.icmpType}/${p.icmpCode}/${q.protocol}/${packet}`;
+    const time = p.ref.time.sec + p.ref.time.nsec / 1e9;
+    for (let i = 0; i < RECENT_ICMP_ERRORS; i++) {
+      if (this.keys[i] === key && this.inputs[i] !== p.ref.input && Math.abs(this.times[i]! - time) < 1) return true;
+    }
+    this.keys[this.next] = key;
+    this.inputs[this.next] = p.ref.input;
+    this.times[this.next] = time;
+    this.next = (this.next + 1) % RECENT_ICMP_ERRORS;
+    return false;
+  }
+}
+
 /** The fields every packet of a flow shares, kept from its first packet (see SaTracker.flowPacket). */
 interface FlowState {
   sa: ChildSa;
@@ -103,6 +134,7 @@ export class SaTracker {
   private readonly ikeEvents: IkeEventHandler;
   /** Set when packets come from several inputs, so the same packet seen twice is counted once. */
   multipleInputs = false;
+  private readonly recentIcmpErrors = new RecentIcmpErrors();
   private readonly packetFindings = new Map<string, Finding>();
   private readonly openOutages = new Map<ChildSa, Outage>();
   private readonly closedOutages: Outage[] = [];
@@ -480,6 +512,7 @@ export class SaTracker {
     if (!q || !isDeliveryFailure(p)) return;
     const isIpsec = q.protocol === 50 || q.protocol === 51 || (q.protocol === 17 && (q.dstPort === 4500 || q.srcPort === 4500 || q.dstPort === 500));
     if (!isIpsec) return;
+    if (this.multipleInputs && this.recentIcmpErrors.seenElsewhere(p, q)) return;
     const receiver = q.dst;
     const sender = q.src;
     const tunnel = this.registry.tunnel(sender, receiver);

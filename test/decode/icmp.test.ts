@@ -20,7 +20,7 @@ describe('ICMP errors', () => {
         icmpType: 3,
         icmpCode: 2,
         pointer: null,
-        quoted: { version: 4, src: '192.0.2.1', dst: '198.51.100.2', protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0xc0ffee01 },
+        quoted: { version: 4, src: '192.0.2.1', dst: '198.51.100.2', protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0xc0ffee01, seq: 13 },
       },
     ]);
   });
@@ -97,7 +97,7 @@ describe('ICMPv6 errors', () => {
       ),
     ]);
     expect(sink.icmpErrors.map((e) => [e.icmpVersion, e.icmpType, e.icmpCode])).toEqual([[6, 1, 4]]);
-    expect(sink.icmpErrors[0]?.quoted).toEqual({ version: 6, src: '2001:db8::1', dst: '2001:db8:1::2', protocol: 50, protocolOffset: 6, srcPort: null, dstPort: null, spi: 0xc0ffee01 });
+    expect(sink.icmpErrors[0]?.quoted).toEqual({ version: 6, src: '2001:db8::1', dst: '2001:db8:1::2', protocol: 50, protocolOffset: 6, srcPort: null, dstPort: null, spi: 0xc0ffee01, seq: 14 });
     expect(sink.icmpErrors[0]?.pointer).toBeNull();
   });
 

@@ -130,7 +130,7 @@ const SCENARIOS: Record<string, (t: SaTracker, send: Send) => void> = {
         icmpType: 3,
         icmpCode: 3,
         pointer: null,
-        quoted: { version: 4, src: A, dst: B, protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0x9000b as Spi },
+        quoted: { version: 4, src: A, dst: B, protocol: 50, protocolOffset: 9, srcPort: null, dstPort: null, spi: 0x9000b as Spi, seq: null },
       };
       t.icmpError(icmp);
     }

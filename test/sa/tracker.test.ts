@@ -47,7 +47,7 @@ function portUnreachable(ref: FrameRef, spi: number): IcmpError {
     icmpType: 3,
     icmpCode: 3,
     pointer: null,
-    quoted: { version: 4, src: A, dst: B, protocol: 17, protocolOffset: 9, srcPort: 4500, dstPort: 4500, spi: spi as Spi },
+    quoted: { version: 4, src: A, dst: B, protocol: 17, protocolOffset: 9, srcPort: 4500, dstPort: 4500, spi: spi as Spi, seq: null },
   };
 }
 
@@ -272,7 +272,7 @@ describe('SA tracker', () => {
           icmpType,
           icmpCode,
           pointer,
-          quoted: { version, src, dst, protocol: 50, protocolOffset: version === 4 ? 9 : 6, srcPort: null, dstPort: null, spi: 0x55555555 as Spi },
+          quoted: { version, src, dst, protocol: 50, protocolOffset: version === 4 ? 9 : 6, srcPort: null, dstPort: null, spi: 0x55555555 as Spi, seq: s * 2 },
         });
       }
       return t.finish().findings;

@@ -3,6 +3,12 @@
 // byte order and the timestamp unit (microseconds or nanoseconds). The
 // "modified" variant (magic 0xa1b2cd34) adds interface index, protocol and
 // packet type to each record header, 24 bytes in all.
+//
+// Patched libpcaps of some distributions wrote longer record headers behind
+// the same magics: Red Hat 6.1 24 bytes behind the standard magic, Nokia
+// IPSO 20, and SuSE 6.3 28 behind the modified one (editcap -F rh6_1pcap,
+// nokiapcap and suse6_3pcap write them, and tshark 4.0 reads them). The file
+// header does not tell them apart, so the first records decide.
 
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import { PCAP_MAGICS } from './detect.js';
@@ -11,6 +17,19 @@ import { CaptureFormatError, type PcapngReaderState, type PcapReaderState, type 
 
 const FILE_HEADER_LENGTH = 24;
 
+/** Record header lengths to try behind each magic, the usual one first. */
+const STANDARD_HEADER_LENGTHS = [16, 24, 20];
+const MODIFIED_HEADER_LENGTHS = [24, 28];
+const NANOSECOND_HEADER_LENGTHS = [16];
+
+/**
+ * Record headers that must be plausible: two for the usual length, and more
+ * for another, so that a corrupt record early in a usual file does not make
+ * the reader take a shifted layout.
+ */
+const USUAL_HEADERS_CHECKED = 2;
+const OTHER_HEADERS_CHECKED = 6;
+
 // The link type field's upper bits carry FCS information (draft-ietf-opsawg-pcap
 // §4, "LinkType and additional information"); the type itself is the low 26 bits.
 const LINK_TYPE_MASK = 0x03ffffff;
@@ -18,7 +37,9 @@ const LINK_TYPE_MASK = 0x03ffffff;
 export class PcapReader extends ChunkedReader {
   private readonly littleEndian: boolean;
   private readonly nanosecond: boolean;
-  private readonly recordHeaderLength: number;
+  /** The record header length in use, or 0 until the first records have decided it. */
+  private recordHeaderLength = 0;
+  private readonly headerLengths: number[];
   private snaplen = 0;
   private linkType = 0;
   private reportedOverSnaplen = false;
@@ -30,8 +51,12 @@ export class PcapReader extends ChunkedReader {
     this.littleEndian = magic === PCAP_MAGICS.microLittle || magic === PCAP_MAGICS.nanoLittle || magic === PCAP_MAGICS.modifiedLittle;
     this.nanosecond = magic === PCAP_MAGICS.nanoBig || magic === PCAP_MAGICS.nanoLittle;
     const modified = magic === PCAP_MAGICS.modifiedBig || magic === PCAP_MAGICS.modifiedLittle;
-    this.recordHeaderLength = modified ? 24 : 16;
+    if (modified) this.headerLengths = MODIFIED_HEADER_LENGTHS;
+    else if (this.nanosecond) this.headerLengths = NANOSECOND_HEADER_LENGTHS;
+    else this.headerLengths = STANDARD_HEADER_LENGTHS;
+    if (this.headerLengths.length === 1) this.recordHeaderLength = this.headerLengths[0]!;
     if (this.end < FILE_HEADER_LENGTH) {
+      this.recordHeaderLength = this.headerLengths[0]!;
       this.problem(1, `pcap file header cut short (${this.end} of ${FILE_HEADER_LENGTH} bytes)`, 'truncated', 0);
       this.stopped = true;
       return;
@@ -55,6 +80,10 @@ export class PcapReader extends ChunkedReader {
   }
 
   protected walk(visitor: RecordVisitor): number {
+    if (this.recordHeaderLength === 0) {
+      this.recordHeaderLength = this.chooseHeaderLength();
+      if (this.recordHeaderLength === 0) return 0;
+    }
     const buf = this.buf;
     const dv = this.view;
     const le = this.littleEndian;
@@ -122,12 +151,58 @@ export class PcapReader extends ChunkedReader {
     return count;
   }
 
+  /**
+   * Returns the first record header length, in order of preference, under
+   * which the first record headers are plausible (judgeHeaderLength). A
+   * length is tried only when those before it are implausible. Falls back to
+   * the usual length when none is plausible, or when the input ends before a
+   * length can be judged (a cut file). Returns 0 and sets `need` when more
+   * bytes are coming.
+   */
+  private chooseHeaderLength(): number {
+    for (const length of this.headerLengths) {
+      const verdict = this.judgeHeaderLength(length, length === this.headerLengths[0] ? USUAL_HEADERS_CHECKED : OTHER_HEADERS_CHECKED);
+      if (verdict === 'plausible') return length;
+      if (verdict === 'implausible') continue;
+      if (this.eof) break;
+      this.need = verdict;
+      return 0;
+    }
+    return this.headerLengths[0]!;
+  }
+
+  /**
+   * Judges a record header length by the first `headers` record headers, or
+   * as many as there are before a clean end of the input. Returns the bytes
+   * from pos it needs when the buffer contains fewer.
+   */
+  private judgeHeaderLength(length: number, headers: number): 'plausible' | 'implausible' | number {
+    const dv = this.view;
+    const le = this.littleEndian;
+    const fractionLimit = this.nanosecond ? 1e9 : 1e6;
+    let p = this.pos;
+    for (let record = 1; record <= headers; record++) {
+      if (this.end - p < length) {
+        if (record > 1 && this.eof && p === this.end) return 'plausible';
+        return p - this.pos + length;
+      }
+      const fraction = dv.getUint32(p + 4, le);
+      const caplen = dv.getUint32(p + 8, le);
+      const origLength = dv.getUint32(p + 12, le);
+      // A plausible header has a sub-second part below one second and a captured length within the original.
+      if (fraction >= fractionLimit || caplen > MAX_RECORD_BYTES || caplen > origLength) return 'implausible';
+      p += length + caplen;
+    }
+    return 'plausible';
+  }
+
   protected formatState(): PcapReaderState {
-    return { kind: 'pcap', reportedOverSnaplen: this.reportedOverSnaplen, reportedFraction: this.reportedFraction };
+    return { kind: 'pcap', recordHeaderLength: this.recordHeaderLength, reportedOverSnaplen: this.reportedOverSnaplen, reportedFraction: this.reportedFraction };
   }
 
   protected restoreFormatState(state: PcapReaderState | PcapngReaderState): void {
     if (state.kind !== 'pcap') throw new Error(`${this.info.path}: a pcap reader cannot go on from a ${state.kind} reader`);
+    this.recordHeaderLength = state.recordHeaderLength;
     this.reportedOverSnaplen = state.reportedOverSnaplen;
     this.reportedFraction = state.reportedFraction;
   }

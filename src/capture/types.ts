@@ -95,6 +95,8 @@ export interface ReaderPosition {
 /** The state of a pcap reader beyond its file header. */
 export interface PcapReaderState {
   kind: 'pcap';
+  /** The record header length in use, or 0 before the first records decided it. */
+  recordHeaderLength: number;
   reportedOverSnaplen: boolean;
   reportedFraction: boolean;
 }

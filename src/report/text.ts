@@ -289,10 +289,15 @@ export function renderText(r: AnalysisResult, o: TextOptions): string {
   if (r.ikeSas.length > 0) {
     out.push('', `${ui(o.lang, 'ikeSas')}:`);
     for (const s of r.ikeSas) {
-      const state = s.decrypted === true ? ui(o.lang, 'decrypted') : s.decrypted === false ? ui(o.lang, 'undecrypted') : ui(o.lang, 'partlyDecrypted');
+      let state: string;
+      if (s.encryptedMessages === 0) state = ui(o.lang, 'nothingEncrypted');
+      else if (s.decrypted === true) state = ui(o.lang, 'decrypted');
+      else if (s.decrypted === false) state = ui(o.lang, 'undecrypted');
+      else state = ui(o.lang, 'partlyDecrypted');
+      if (s.encryptedMessages > 0) state += ` (${s.decryptedMessages}/${s.encryptedMessages})`;
       const est = s.established ? ui(o.lang, 'ikeEstablished', { frame: frameText(s.established, o.multipleInputs) }) : ui(o.lang, 'ikeNotEstablished');
       const del = s.deleted ? ui(o.lang, 'ikeDeleted', { frame: frameText(s.deleted, o.multipleInputs) }) : '';
-      out.push(`  IKEv${s.version} ${s.initiatorSpi}/${s.responderSpi}  ${s.initiator} → ${s.responder}  ${est}${del}  ${state} (${s.decryptedMessages}/${s.encryptedMessages})`);
+      out.push(`  IKEv${s.version} ${s.initiatorSpi}/${s.responderSpi}  ${s.initiator} → ${s.responder}  ${est}${del}  ${state}`);
       if (s.keyHint) out.push(`    ${ui(o.lang, 'keyHint', { hint: keyHintText(s.keyHint, o.lang) })}`);
     }
   }

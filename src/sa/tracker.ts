@@ -661,7 +661,10 @@ export class SaTracker {
     const failing = this.failedSas;
     for (const sa of this.registry.childSas()) {
       if (sa.packets === 0) continue;
-      if (sa.origin === 'observed' && sa.state === 'observed') {
+      // SPI 0 is never assigned to an SA and must not be sent (RFC 4303 section 2.1), so "negotiated
+      // before the capture began" would be false; its reserved-spi finding covers it. SPIs 1 to 255
+      // are reserved too, but manually keyed SAs have used them.
+      if (sa.origin === 'observed' && sa.state === 'observed' && sa.spi !== 0) {
         const f = this.newFinding('spi-unknown-origin');
         this.fillSaFinding(f, sa);
         f.certainty = 'inferred';

@@ -10,7 +10,7 @@ import { FLAGGING_KINDS, type Finding, type Severity } from '../sa/findings.js';
 import type { Tunnel, TunnelEvent } from '../sa/tunnel.js';
 import type { FrameRef } from '../types.js';
 import { compareTime, escapeForTerminal, formatSpi, formatTime } from '../util/format.js';
-import { CATALOG, findingMessage } from './catalog.js';
+import { CATALOG, findingMessage, recoveryText } from './catalog.js';
 import { type Lang, type UiKey, ui } from './i18n.js';
 
 /** Layers of the problems of a capture file itself (CaptureProblem), as against a packet's. */
@@ -152,7 +152,9 @@ export function tunnelTimeline(t: Tunnel, findings: Finding[], lang: Lang): Time
     const tone = f.classification === 'persistent' ? 'error' : 'warning';
     const what = `${f.src} → ${f.dst} SPI ${formatSpi(f.spi ?? 0)}`;
     entries.push({ at: f.first, text: `▼ ${label} ${what} (${ui(lang, f.classification ?? 'persistent')})`, tone, findingId: f.id });
-    entries.push({ at: f.last, text: `▲ ${label} ${what}: ${f.packets} ${lang === 'ja' ? 'パケット' : 'packets'}`, tone, findingId: f.id });
+    // The last dropped packet, which ends the outage only when something recovered it.
+    const stillFailing = (f.recovery?.kind ?? 'none') === 'none' ? `${lang === 'ja' ? '、' : ', '}${recoveryText(f, lang)}` : '';
+    entries.push({ at: f.last, text: `▲ ${label} ${what}: ${f.packets} ${lang === 'ja' ? 'パケット' : 'packets'}${stillFailing}`, tone, findingId: f.id });
   }
   entries.sort((x, y) => compareTime(x.at.time, y.at.time) || x.at.frame - y.at.frame);
   return entries;

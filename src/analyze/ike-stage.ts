@@ -15,7 +15,8 @@ import type { KeySet } from '../keys/index.js';
 import { IkeEventTranslator } from '../sa/from-ike.js';
 import type { SaTracker } from '../sa/tracker.js';
 import type { Anomaly, FrameRef, IkeDatagram } from '../types.js';
-import { formatEndpoint } from '../util/format.js';
+import { formatEndpoint, toSeconds } from '../util/format.js';
+import { RecentCopies } from '../util/recent-copies.js';
 import type { IkeDatagramRow, IkeSaSummary } from './result.js';
 
 export interface IkeStageOptions {
@@ -56,37 +57,6 @@ const MAX_TALLY_FRAMES = 1000;
 /** IKE messages remembered to recognise a copy captured in another input. */
 const RECENT_MESSAGES = 32;
 
-/**
- * Recent IKE messages by content (CRC-32 and length), to recognise the same
- * datagram captured in two inputs: at both peers, or on both sides of a NAT,
- * where the addresses and ports differ but the IKE message does not.
- */
-class RecentMessages {
-  private readonly crcs = new Float64Array(RECENT_MESSAGES).fill(-1);
-  private readonly lengths = new Int32Array(RECENT_MESSAGES);
-  private readonly inputs = new Int32Array(RECENT_MESSAGES);
-  private readonly times = new Float64Array(RECENT_MESSAGES);
-  private next = 0;
-
-  /**
-   * Returns true when the same message was seen within a second in another
-   * input, as ChildSa.count decides for ESP. Otherwise remembers it.
-   */
-  seenElsewhere(data: Uint8Array, ref: FrameRef): boolean {
-    const crc = crc32(data);
-    const time = ref.time.sec + ref.time.nsec / 1e9;
-    for (let i = 0; i < RECENT_MESSAGES; i++) {
-      if (this.crcs[i] === crc && this.lengths[i] === data.length && this.inputs[i] !== ref.input && Math.abs(this.times[i]! - time) < 1) return true;
-    }
-    this.crcs[this.next] = crc;
-    this.lengths[this.next] = data.length;
-    this.inputs[this.next] = ref.input;
-    this.times[this.next] = time;
-    this.next = (this.next + 1) % RECENT_MESSAGES;
-    return false;
-  }
-}
-
 export class IkeStage {
   private readonly decrypter: IkeDecrypter;
   private readonly exchanges = new ExchangeTracker();
@@ -98,7 +68,8 @@ export class IkeStage {
   private readonly tallies = new Map<string, DecryptTally>();
   private decryptedCount = 0;
   private undecryptableCount = 0;
-  private readonly recent = new RecentMessages();
+  /** Recent IKE messages by CRC-32 and length: a NAT between two capture points changes addresses and ports, never the message. */
+  private readonly recent = new RecentCopies(RECENT_MESSAGES);
 
   constructor(
     keys: KeySet | null,
@@ -110,7 +81,7 @@ export class IkeStage {
 
   datagram(d: IkeDatagram): void {
     // A copy from another capture point is the same message, not a retransmission.
-    if (this.tracker.multipleInputs && this.recent.seenElsewhere(d.data, d.ref)) return;
+    if (this.tracker.multipleInputs && this.recent.seenElsewhere(`${crc32(d.data)}/${d.data.length}`, d.ref.input, toSeconds(d.ref.time))) return;
     const msg = parseIkeMessage(d);
     for (const a of msg.anomalies) this.options.onAnomaly(a);
     this.countRow(msg, d.data.length);

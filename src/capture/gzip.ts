@@ -71,9 +71,9 @@ class ByteQueue {
 
   /** Removes and returns `n` buffered bytes (fill first). */
   take(n: number): Uint8Array {
-    const taken = this.chunk.subarray(0, n);
+    const bytes = this.chunk.subarray(0, n);
     this.chunk = this.chunk.subarray(n);
-    return taken;
+    return bytes;
   }
 
   /** Removes and returns up to `max` buffered bytes, reading the next chunk of the source when none are; null at the end. */

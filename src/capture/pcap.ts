@@ -5,10 +5,10 @@
 // packet type to each record header, 24 bytes in all.
 //
 // Patched libpcaps of some distributions wrote longer record headers behind
-// the same magics: Red Hat 6.1 24 bytes behind the standard magic, Nokia
-// IPSO 20, and SuSE 6.3 28 behind the modified one (editcap -F rh6_1pcap,
-// nokiapcap and suse6_3pcap write them, and tshark 4.0 reads them). The file
-// header does not tell them apart, so the first records decide.
+// the same magics. Red Hat 6.1 wrote 24 bytes and Nokia IPSO 20 behind the
+// standard magic, and SuSE 6.3 wrote 28 behind the modified one. editcap -F
+// rh6_1pcap, nokiapcap and suse6_3pcap write them, and tshark 4.0 reads them.
+// The file header does not tell them apart, so the first records decide.
 
 import { ChunkedReader, MAX_RECORD_BYTES } from './chunked.js';
 import { PCAP_MAGICS } from './detect.js';

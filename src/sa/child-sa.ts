@@ -4,6 +4,7 @@
 // (RFC 4303 §3.4.3), not stored one by one.
 
 import type { Encapsulation, FrameRef, Spi } from '../types.js';
+import { RecentCopies } from '../util/recent-copies.js';
 import { snapshot } from '../util/ref.js';
 import type { IkeSaId, IpsecProtocol } from './events.js';
 import type { Outage } from './outages.js';
@@ -134,25 +135,8 @@ export class SequenceWindow {
   }
 }
 
-/** Recent packets by sequence number, to recognise the same packet captured in two inputs. */
-class RecentPackets {
-  private seqs = new Float64Array(16).fill(-1);
-  private inputs = new Int32Array(16);
-  private times = new Float64Array(16);
-  private next = 0;
-
-  /** True when the same sequence number was seen within a second in another input. */
-  seenElsewhere(seq: number, input: number, time: number): boolean {
-    for (let i = 0; i < this.seqs.length; i++) {
-      if (this.seqs[i] === seq && this.inputs[i] !== input && Math.abs(this.times[i]! - time) < 1) return true;
-    }
-    this.seqs[this.next] = seq;
-    this.inputs[this.next] = input;
-    this.times[this.next] = time;
-    this.next = (this.next + 1) % this.seqs.length;
-    return false;
-  }
-}
+/** Packets of an SA remembered to recognise a copy captured in another input. */
+const RECENT_PACKETS = 16;
 
 export class ChildSa {
   readonly key: string;
@@ -192,7 +176,8 @@ export class ChildSa {
   srcPort = 0;
   dstPort = 0;
   readonly seq = new SequenceWindow();
-  private readonly recent = new RecentPackets();
+  /** Recent packets by sequence number, to recognise the same packet captured in two inputs. */
+  private readonly recent = new RecentCopies(RECENT_PACKETS);
   /** Set once the unknown-origin or 0xFF info finding was raised for this SA. */
   notedOrigin = false;
 

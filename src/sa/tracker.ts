@@ -11,7 +11,8 @@
 // RFC 2409 §5.5), so a packet is judged against the SAs of its destination.
 
 import type { AhPacket, Encapsulation, EspPacket, FrameNumber, FrameRef, IcmpError, QuotedPacket, Spi } from '../types.js';
-import { compareTime, secondsBetween } from '../util/format.js';
+import { compareTime, secondsBetween, toSeconds } from '../util/format.js';
+import { RecentCopies } from '../util/recent-copies.js';
 import { type ChildSa, type DeletedBy, type SaLinks, snapshot } from './child-sa.js';
 import type { IkeSaId, IpsecProtocol, SaEvent } from './events.js';
 import { BASE_SEVERITY, blankFinding, type Evidence, type Finding, type FindingKind } from './findings.js';
@@ -90,32 +91,16 @@ function isDeliveryFailure(p: IcmpError): boolean {
 const RECENT_ICMP_ERRORS = 32;
 
 /**
- * Recent ICMP errors by what they quote, to recognise the same error
- * captured in two inputs. The key leaves out addresses and, when an SPI was
- * quoted, ports, because a NAT between the capture points rewrites them in
- * the quote. The SPI and sequence number pick out the packet.
+ * Returns what identifies an ICMP error across capture points. It leaves out
+ * addresses and, when an SPI was quoted, ports, because a NAT between the
+ * capture points rewrites them in the quote. The SPI and sequence number
+ * identify the packet.
  */
-class RecentIcmpErrors {
-  private readonly keys: string[] = new Array<string>(RECENT_ICMP_ERRORS).fill('');
-  private readonly inputs = new Int32Array(RECENT_ICMP_ERRORS);
-  private readonly times = new Float64Array(RECENT_ICMP_ERRORS);
-  private next = 0;
-
-  /** Returns true when the same error was seen within a second in another input, as ChildSa.count decides for ESP. Otherwise remembers it. */
-  seenElsewhere(p: IcmpError, q: QuotedPacket): boolean {
-    const packet = q.spi === null ? `${q.srcPort}-${q.dstPort}` : `${q.spi}-${q.seq}`;
-    const key = `${p.icmpVersion}/${p.icmpType}/${p.icmpCode}/${q.protocol}/${packet}`;
-    const time = p.ref.time.sec + p.ref.time.nsec / 1e9;
-    for (let i = 0; i < RECENT_ICMP_ERRORS; i++) {
-      if (this.keys[i] === key && this.inputs[i] !== p.ref.input && Math.abs(this.times[i]! - time) < 1) return true;
-    }
-    this.keys[this.next] = key;
-    this.inputs[this.next] = p.ref.input;
-    this.times[this.next] = time;
-    this.next = (this.next + 1) % RECENT_ICMP_ERRORS;
-    return false;
-  }
+function icmpErrorKey(p: IcmpError, q: QuotedPacket): string {
+  const packet = q.spi === null ? `${q.srcPort}-${q.dstPort}` : `${q.spi}-${q.seq}`;
+  return `${p.icmpVersion}/${p.icmpType}/${p.icmpCode}/${q.protocol}/${packet}`;
 }
+
 
 /** The fields every packet of a flow shares, kept from its first packet (see SaTracker.flowPacket). */
 interface FlowState {
@@ -134,7 +119,7 @@ export class SaTracker {
   private readonly ikeEvents: IkeEventHandler;
   /** Set when packets come from several inputs, so the same packet seen twice is counted once. */
   multipleInputs = false;
-  private readonly recentIcmpErrors = new RecentIcmpErrors();
+  private readonly recentIcmpErrors = new RecentCopies(RECENT_ICMP_ERRORS);
   private readonly packetFindings = new Map<string, Finding>();
   private readonly openOutages = new Map<ChildSa, Outage>();
   private readonly closedOutages: Outage[] = [];
@@ -512,7 +497,7 @@ export class SaTracker {
     if (!q || !isDeliveryFailure(p)) return;
     const isIpsec = q.protocol === 50 || q.protocol === 51 || (q.protocol === 17 && (q.dstPort === 4500 || q.srcPort === 4500 || q.dstPort === 500));
     if (!isIpsec) return;
-    if (this.multipleInputs && this.recentIcmpErrors.seenElsewhere(p, q)) return;
+    if (this.multipleInputs && this.recentIcmpErrors.seenElsewhere(icmpErrorKey(p, q), p.ref.input, toSeconds(p.ref.time))) return;
     const receiver = q.dst;
     const sender = q.src;
     const tunnel = this.registry.tunnel(sender, receiver);
@@ -661,9 +646,9 @@ export class SaTracker {
     const failing = this.failedSas;
     for (const sa of this.registry.childSas()) {
       if (sa.packets === 0) continue;
-      // SPI 0 is never assigned to an SA and must not be sent (RFC 4303 section 2.1), so "negotiated
-      // before the capture began" would be false; its reserved-spi finding covers it. SPIs 1 to 255
-      // are reserved too, but manually keyed SAs have used them.
+      // SPI 0 means that no SA has been established (IANA's SPI registry, after RFC 4303), so it was
+      // never negotiated, and its reserved-spi finding covers it. SPIs 1 to 255 are IANA's too, but
+      // manually keyed SAs have used them.
       if (sa.origin === 'observed' && sa.state === 'observed' && sa.spi !== 0) {
         const f = this.newFinding('spi-unknown-origin');
         this.fillSaFinding(f, sa);

@@ -128,11 +128,11 @@ describe('gzip members', () => {
   it('splits anywhere around a member end', async () => {
     const first = pcap(60);
     const second = Buffer.from('second member');
-    const one = gzipSync(first);
-    const compressed = Buffer.concat([one, gzipSync(second), Buffer.from('xy')]);
+    const firstMember = gzipSync(first);
+    const compressed = Buffer.concat([firstMember, gzipSync(second), Buffer.from('xy')]);
     const expected = Buffer.concat([first, second]);
     // Cuts inside the deflate data, at its end, inside the trailer and inside the next header.
-    for (let cut = one.length - 16; cut <= one.length + 12; cut++) {
+    for (let cut = firstMember.length - 16; cut <= firstMember.length + 12; cut++) {
       const { output, fault } = await gunzipPieces(compressed, [100, cut]);
       expect(output.equals(expected), `cut at ${cut}`).toBe(true);
       expect(fault, `cut at ${cut}`).toBe('2 bytes after the end of the gzip data ignored');

@@ -1,4 +1,4 @@
-// The IKE SA table of the text report: what it says of decryption.
+// The IKE SA table of the text report: how it reports decryption.
 
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze/pipeline.js';

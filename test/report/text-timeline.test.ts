@@ -1,5 +1,5 @@
-// The outage markers of the text report's timeline: the last dropped packet
-// says when the outage was still failing at the end of the capture.
+// The outage markers of the text report's timeline: the marker at the last
+// dropped packet states when the outage was still failing at the end of the capture.
 
 import { describe, expect, it } from 'vitest';
 import { analyzeFiles } from '../../src/analyze/pipeline.js';

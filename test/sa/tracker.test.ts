@@ -252,7 +252,7 @@ describe('SA tracker', () => {
   });
 
   it('tracker takes IPv6 unrecognized Next Header as unreachable', () => {
-    // One receiver per address family, with ESP on an SPI that was never negotiated, each packet answered
+    // One receiver per address family, with ESP on an SPI that was never negotiated, each packet followed
     // by the receiver's error: ICMP protocol unreachable for IPv4, and for IPv6 Parameter Problem
     // code 1, which a node sends for a Next Header it does not process (RFC 8200 section 4).
     const A6 = '2001:db8::1';
